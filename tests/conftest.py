@@ -1,0 +1,42 @@
+"""Suite-wide fixtures: an isolated database on SQLite (default) or the PostgreSQL in ``DATABASE_URL``."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from backend.db import make_engine
+
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+
+
+@pytest.fixture
+def db_engine(tmp_path: Path) -> Iterator[Engine]:
+    """An empty database of its own for one test.
+
+    With ``DATABASE_URL`` set to PostgreSQL, a fresh schema that is dropped afterwards; otherwise an SQLite
+    file in the test's temporary folder."""
+    url = os.environ.get("DATABASE_URL")
+    if not url or url.startswith("sqlite"):
+        engine = make_engine(url or f"sqlite:///{tmp_path / 'test.sqlite3'}")
+        yield engine
+        engine.dispose()
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
