@@ -1,0 +1,1 @@
+"""The backend's HTTP API, one router per resource."""

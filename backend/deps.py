@@ -1,0 +1,45 @@
+"""FastAPI dependencies: the database session, settings and the caller's identity."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.models import Shopper, utcnow
+from backend.problems import Problem
+from backend.settings import Settings
+from backend.tokens import token_hash
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.sessionmaker() as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise Problem(401, "unauthenticated", "send 'Authorization: Bearer <token>'")
+    return authorization.split(" ", 1)[1].strip()
+
+
+def current_shopper(session: SessionDep, token: Annotated[str, Depends(bearer_token)]) -> Shopper:
+    shopper = session.scalar(select(Shopper).where(Shopper.token_hash == token_hash(token)))
+    if shopper is None or shopper.expires_at < utcnow():
+        raise Problem(401, "unauthenticated", "unknown or expired shopper token")
+    return shopper
+
+
+ShopperDep = Annotated[Shopper, Depends(current_shopper)]

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pytest
+
+from backend.catalog_csv import CatalogError, parse_catalog
+from backend.domain.gs1 import DEFAULT_STORE_SCHEME
+
+HEADER = "gtin,name,brand,price_minor,currency,sold_by,weight_mean_g,weight_sd_g,plu,packaging\n"
+GOOD = "4006381333931,Cola 1.5 L,Fizz,199,EUR,piece,1580,12,,bottle\n"
+
+
+def test_good_file_keeps_extra_columns_as_attributes() -> None:
+    rows = parse_catalog(
+        HEADER + GOOD + "2000123000008,Bananas,,229,EUR,weight,180,30,00123,produce\n",
+        store_scheme=DEFAULT_STORE_SCHEME,
+    )
+    assert [r.gtin14 for r in rows] == ["04006381333931", "02000123000008"]
+    assert rows[0].attributes == {"packaging": "bottle"}
+    assert rows[0].price_minor == 199 and rows[1].sold_by == "weight"
+
+
+@pytest.mark.parametrize(
+    ("row", "line", "column", "reason"),
+    [
+        ("4006381333932,Cola,,199,EUR,piece,1580,12,,", 2, "gtin", "expected 1, got 2"),
+        ("4006381333931,,,199,EUR,piece,1580,12,,", 2, "name", "empty"),
+        ("4006381333931,Cola,,1.99,EUR,piece,1580,12,,", 2, "price_minor", "whole number"),
+        ("4006381333931,Cola,,-5,EUR,piece,1580,12,,", 2, "price_minor", "negative"),
+        ("4006381333931,Cola,,199,EURO,piece,1580,12,,", 2, "currency", "unknown currency"),
+        ("4006381333931,Cola,,199,EUR,kg,1580,12,,", 2, "sold_by", "expected 'piece' or 'weight'"),
+        ("4006381333931,Cola,,199,EUR,piece,heavy,12,,", 2, "weight_mean_g", "not a non-negative number"),
+        ("4006381333931,Cola,,199,EUR,piece,0,12,,", 2, "weight_mean_g", "needs its mean weight"),
+        ("4006381333931,Cola,,199,EUR,weight,1580,12,,", 2, "gtin", "variable-measure item key"),
+        ("2000123012506,Bananas,,229,EUR,weight,180,30,,", 2, "gtin", "measure digits set to zero"),
+        ("4006381333931,Cola,,199,EUR,piece,1580,12,,,extra", 2, "-", "more field(s)"),
+    ],
+)
+def test_each_bad_row_is_reported_with_line_and_column(row: str, line: int, column: str, reason: str) -> None:
+    with pytest.raises(CatalogError) as info:
+        parse_catalog(HEADER + row + "\n", store_scheme=DEFAULT_STORE_SCHEME)
+    error = info.value.errors[0]
+    assert (error.line, error.column) == (line, column)
+    assert reason in error.reason
+
+
+def test_all_problems_are_reported_not_just_the_first() -> None:
+    text = HEADER + GOOD + GOOD + "123,x,,1,EUR,piece,1,1,,\n"
+    with pytest.raises(CatalogError) as info:
+        parse_catalog(text)
+    assert [(e.line, e.column) for e in info.value.errors] == [(3, "gtin"), (4, "gtin")]
+    assert "duplicate of line 2" in info.value.errors[0].reason
+
+
+@pytest.mark.parametrize("text", ["", "gtin,name\n", HEADER])
+def test_missing_columns_or_rows(text: str) -> None:
+    with pytest.raises(CatalogError):
+        parse_catalog(text)
