@@ -1,0 +1,83 @@
+"""``basketcheck bench render``: how fast the simulated camera renders on one core, and what the catalog holds.
+
+The frames are random training-style baskets (1–15 products, sometimes personal items, every basket type,
+all camera imperfections drawn from the seed), the workload the vision dataset builder puts on the renderer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import Any
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--frames", type=int, default=60, help="frames to time (default 60)")
+    parser.add_argument("--seed", type=int, default=0, help="first basket seed (default 0)")
+
+
+def _one_thread() -> None:
+    """Pin OpenCV and the BLAS behind numpy to one thread: the figure is per core."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    import cv2
+
+    cv2.setNumThreads(1)
+    try:
+        from threadpoolctl import threadpool_limits  # type: ignore[import-not-found]
+
+        threadpool_limits(1)
+    except ImportError:  # numpy's element-wise work is single-threaded anyway; only BLAS could fan out
+        pass
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    _one_thread()
+    import cv2
+
+    from backend.domain.gs1 import GS1Error, validate_gtin
+    from hardware_sim import catalog_baskets, distractors
+    from hardware_sim.catalog import load_demo_catalog
+    from hardware_sim.looks import product_texture
+    from hardware_sim.render import IMAGE_H, IMAGE_W, render
+    from hardware_sim.render_layout import random_basket
+
+    catalog = load_demo_catalog()
+    invalid = 0
+    for row in catalog:
+        try:
+            validate_gtin(row.gtin)
+        except GS1Error:
+            invalid += 1
+    frames = max(1, args.frames)
+    baskets = [random_basket(args.seed + i) for i in range(frames)]
+    print(f"bench render: painting textures, then {frames} frames …", file=sys.stderr, flush=True)
+    for i in range(min(frames, 10)):  # warm-up: paint the textures (cached once per process)
+        render(baskets[i], args.seed + i)
+    for row in catalog:  # every product's look, so the timed loop never paints
+        for pose in ("lying", "standing"):
+            for variant in range(3):
+                product_texture(row, pose, variant)
+    started = time.perf_counter()
+    items = 0
+    for i, basket in enumerate(baskets):
+        frame, truth = render(basket, args.seed + i)
+        items += len(truth)
+    elapsed = time.perf_counter() - started
+    assert frame.shape == (IMAGE_H, IMAGE_W, 3)
+    return {
+        "fps_1280x720": round(frames / elapsed, 1),
+        "ms_per_frame": round(1000 * elapsed / frames, 1),
+        "frames": frames,
+        "items_per_frame": round(items / frames, 1),
+        "threads": cv2.getNumThreads(),
+        "products": len(catalog),
+        "products_by_weight": sum(1 for r in catalog if r.by_weight),
+        "distractors": len(distractors.DISTRACTORS),
+        "basket_types": len(catalog_baskets.BASKETS),
+        "invalid_gtins": invalid,
+        "lookalike_pairs": len(catalog.lookalike_pairs()),
+        "weight_twins_15g": len(catalog.weight_twins(15.0)),
+    }
