@@ -26,7 +26,7 @@ def _one_thread() -> None:
 
     cv2.setNumThreads(1)
     try:
-        from threadpoolctl import threadpool_limits  # type: ignore[import-not-found]
+        from threadpoolctl import threadpool_limits
 
         threadpool_limits(1)
     except ImportError:  # numpy's element-wise work is single-threaded anyway; only BLAS could fan out

@@ -119,7 +119,8 @@ class CameraServer:
         if self._server is None:
             raise RuntimeError("the camera server is not running: call start() first")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        name = host.decode() if isinstance(host, bytes) else host
+        return f"http://{name}:{port}"
 
     @property
     def stream_url(self) -> str:
@@ -179,7 +180,7 @@ def _handler_for(camera: CameraServer) -> type[BaseHTTPRequestHandler]:
         server_version = "basketcheck-simcam/1"
         protocol_version = "HTTP/1.0"  # the stream ends when the connection closes, like most IP cameras
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet: tests and the station print what matters
 
         def do_GET(self) -> None:
