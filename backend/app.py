@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
 from fastapi import FastAPI
-from sqlalchemy import Engine
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import sessionmaker
 
-from backend import migrate, problems
-from backend.api import catalog, health, trips
+from backend import live, metrics, migrate, problems
+from backend.api import catalog, health, staff, trips, units
 from backend.cli import version
 from backend.db import make_engine
+from backend.models import Trip
+from backend.payments import settlement
+from backend.payments.sandbox import SandboxProvider
 from backend.settings import Settings
+
+log = logging.getLogger("backend")
+RECONCILE_EVERY_S = 30.0
 
 
 class NotMigratedError(RuntimeError):
     """The database schema is missing or older than this code."""
+
+
+def reconcile(app: FastAPI) -> int:
+    """Finish what a crash interrupted: half-done payments, and passed trips not yet charged."""
+    make_session = app.state.sessionmaker
+    done = settlement.reconcile(make_session, app.state.payment_provider)
+    with make_session() as session:
+        passed = session.scalars(select(Trip.id).where(Trip.status == "passed")).all()
+    for trip_id in passed:
+        units.settle_passed_trip_app(app, trip_id)
+        done += 1
+    return done
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -29,11 +53,38 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             f"the database is at schema revision {current or 'none'}, this backend needs "
             f"{migrate.head_revision()}: run 'basketcheck backend migrate'"
         )
-    app = FastAPI(title="basketcheck store backend", version=version())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        listener = live.install(app.state.sessionmaker, engine, app.state.hub)
+        finished = await run_in_threadpool(reconcile, app)
+        if finished:
+            log.info("reconciled %d interrupted payment(s) at start-up", finished)
+        task = asyncio.create_task(_reconcile_forever(app))
+        try:
+            yield
+        finally:
+            task.cancel()
+            if listener is not None:
+                listener.stop()
+
+    app = FastAPI(title="basketcheck store backend", version=version(), lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
+    app.state.payment_provider = SandboxProvider(engine)
+    app.state.hub = live.Hub()
     problems.install(app)
-    for module in (health, catalog, trips):
+    metrics.install(app)
+    for module in (health, catalog, trips, units, staff):
         app.include_router(module.router)
     return app
+
+
+async def _reconcile_forever(app: FastAPI) -> None:
+    while True:
+        await asyncio.sleep(RECONCILE_EVERY_S)
+        try:
+            await run_in_threadpool(reconcile, app)
+        except Exception:  # keep reconciling; the next round retries
+            log.exception("reconciliation failed")

@@ -73,6 +73,7 @@ class Store(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     currency: Mapped[str] = mapped_column(String(3))
+    audit_policy: Mapped[dict[str, Any]] = mapped_column(default=dict)  # see backend.audit_policy.AuditPolicy
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

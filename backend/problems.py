@@ -42,7 +42,7 @@ _TITLES = {
 }
 
 
-def problem_response(status: int, type_: str, detail: str, instance: str | None = None, **extra: Any) -> JSONResponse:
+def problem_body(status: int, type_: str, detail: str, instance: str | None = None, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": f"https://basketcheck.dev/problems/{type_}",
         "title": _TITLES.get(status, "Error"),
@@ -52,6 +52,11 @@ def problem_response(status: int, type_: str, detail: str, instance: str | None 
     if instance:
         body["instance"] = instance
     body.update(extra)
+    return body
+
+
+def problem_response(status: int, type_: str, detail: str, instance: str | None = None, **extra: Any) -> JSONResponse:
+    body = problem_body(status, type_, detail, instance, **extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 

@@ -39,6 +39,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--name", required=True)
     p.add_argument("--currency", default=None, help="ISO 4217 code (default: the backend's currency)")
     p.set_defaults(handler=_add_store)
+    p = sub.add_parser("add-staff", help="add a staff account (password read from standard input)")
+    p.add_argument("username")
+    p.add_argument("--name", required=True, help="display name")
+    p.add_argument("--role", choices=("staff", "manager"), default="staff")
+    p.add_argument("--store", default=None, help="limit the account to one store (default: all stores)")
+    p.set_defaults(handler=_add_staff)
 
 
 def _engine(settings: Settings) -> Engine:
@@ -116,4 +122,46 @@ def _serve(args: argparse.Namespace) -> int:
     uvicorn.run(
         "backend.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers, log_level="info"
     )
+    return 0
+
+
+def _add_staff(args: argparse.Namespace) -> int:
+    import getpass
+    import sys
+
+    from sqlalchemy.orm import Session
+
+    from backend.models import StaffUser, Store
+    from backend.staff_auth import find_user, hash_password
+
+    settings = load_settings()
+    engine = _engine(settings)
+    _require_migrated(engine)
+    password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    try:
+        password_hash = hash_password(password)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    with Session(engine) as session, session.begin():
+        if args.store and session.get(Store, args.store) is None:
+            raise CliError(f"no store {args.store!r}: add it with 'basketcheck backend add-store'")
+        user = find_user(session, args.username)
+        if user is None:
+            session.add(
+                StaffUser(
+                    username=args.username,
+                    display_name=args.name,
+                    password_hash=password_hash,
+                    role=args.role,
+                    store_id=args.store,
+                )
+            )
+        else:
+            user.display_name, user.password_hash, user.role, user.store_id = (
+                args.name,
+                password_hash,
+                args.role,
+                args.store,
+            )
+    print(f"staff {args.username} ({args.role}{', store ' + args.store if args.store else ''})")
     return 0

@@ -54,9 +54,13 @@ def _same(row: ScanEvent, event: ScanEventIn, line_key: str) -> bool:
     )
 
 
-def record_events(session: Session, settings: Settings, trip: Trip, events: list[ScanEventIn]) -> list[EventResult]:
-    """Store each new event once; a retried event is a duplicate, a reused id with other content a conflict."""
-    if trip.status not in OPEN_FOR_SCANNING:
+def record_events(
+    session: Session, settings: Settings, trip: Trip, events: list[ScanEventIn], *, staff: bool = False
+) -> list[EventResult]:
+    """Store each new event once; a retried event is a duplicate, a reused id with other content a conflict.
+
+    Shoppers scan while the trip is open; staff may correct the basket of a flagged trip."""
+    if not staff and trip.status not in OPEN_FOR_SCANNING:
         raise Problem(409, "trip-not-open", f"the trip is {trip.status}: scanning is closed")
     scheme = settings.store_scheme()
     results: list[EventResult] = []

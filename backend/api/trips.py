@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Header, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from backend import trips
+from backend import idempotency, trips, units
 from backend.deps import SessionDep, SettingsDep, ShopperDep
-from backend.models import Shopper, Store, Trip, utcnow
-from backend.problems import Problem
+from backend.models import Payment, Shopper, Store, Trip, utcnow
+from backend.payments import settlement
+from backend.problems import PROBLEM_JSON, Problem
 from backend.schemas import ScanBatchIn, ScanBatchOut, ShopperOut, TripIn, TripOut
+from backend.schemas_units import CheckoutIn, CheckoutOut, ReceiptLine, ReceiptOut
 from backend.tokens import new_token, token_hash
 
 router = APIRouter(prefix="/v1", tags=["trips"])
@@ -27,7 +36,7 @@ def create_shopper(session: SessionDep, settings: SettingsDep) -> ShopperOut:
     return ShopperOut(shopper_id=shopper.id, token=token, expires_at=expires_at)
 
 
-def owned_trip(session: SessionDep, shopper: Shopper, trip_id: str, *, lock: bool = False) -> Trip:
+def owned_trip(session: Session, shopper: Shopper, trip_id: str, *, lock: bool = False) -> Trip:
     trip = session.get(Trip, trip_id, with_for_update=lock)
     # Someone else's trip is "not found", so trip ids cannot be probed.
     if trip is None or trip.shopper_id != shopper.id:
@@ -59,3 +68,114 @@ def post_events(
     results = trips.record_events(session, settings, trip, body.events)
     session.commit()
     return ScanBatchOut(results=results, trip=trips.trip_out(session, trip, settings.currency))
+
+
+def _idempotent(
+    request: Request, shopper: Shopper, key: str | None, body: bytes, work: Callable[[], tuple[int, Any]]
+) -> JSONResponse:
+    scope = f"{request.method} {request.url.path} shopper:{shopper.id}"
+    status_code, payload = idempotency.run_once(
+        request.app.state.sessionmaker, scope, idempotency.require_key(key), idempotency.request_hash(body), work
+    )
+    media = PROBLEM_JSON if status_code >= 400 else "application/json"
+    return JSONResponse(jsonable_encoder(payload), status_code=status_code, media_type=media)
+
+
+@router.post(
+    "/trips/{trip_id}/checkout",
+    response_model=CheckoutOut,
+    responses={402: {"description": "card declined"}, 428: {"description": "Idempotency-Key missing"}},
+)
+async def checkout(
+    trip_id: str,
+    body: CheckoutIn,
+    request: Request,
+    shopper: ShopperDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """Check out at the unit whose QR code the shopper scanned: bind the trip to it and hold the total."""
+    raw = await request.body()
+
+    def work() -> tuple[int, CheckoutOut]:
+        app = request.app
+        settings = app.state.settings
+        with app.state.sessionmaker() as session:
+            trip = owned_trip(session, shopper, trip_id, lock=True)
+            if trip.status not in ("shopping", "checking_out", "recheck"):
+                raise Problem(409, "trip-not-open", f"the trip is {trip.status}")
+            lines = trips.basket_lines(session, trip)
+            if not lines:
+                raise Problem(409, "empty-basket", "the basket is empty: scan something first")
+            units.bind(session, trip, body.unit_qr)
+            session.commit()
+            total = sum(line.total_minor for line in lines)
+        payment = settlement.authorize(
+            app.state.sessionmaker,
+            app.state.payment_provider,
+            trip_id=trip_id,
+            amount_minor=total,
+            currency=settings.currency,
+            card_token=body.card_token,
+        )
+        with app.state.sessionmaker() as session:
+            trip = owned_trip(session, shopper, trip_id)
+            if trip.status == "shopping":
+                trip.status = "checking_out"
+                trip.version += 1
+            session.commit()
+            out = CheckoutOut(
+                trip=trips.trip_out(session, trip, settings.currency),
+                payment_status=payment.status,
+                authorized_minor=payment.amount_minor,
+            )
+        return 200, out
+
+    return await run_in_threadpool(_idempotent, request, shopper, idempotency_key, raw, work)
+
+
+@router.post("/trips/{trip_id}/abandon", response_model=TripOut)
+async def abandon(
+    trip_id: str,
+    request: Request,
+    shopper: ShopperDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """Give up the trip: the hold on the card is released, nothing is charged."""
+    raw = await request.body()
+
+    def work() -> tuple[int, TripOut]:
+        app = request.app
+        with app.state.sessionmaker() as session:
+            trip = owned_trip(session, shopper, trip_id, lock=True)
+            if trip.status in ("paid", "passed", "flagged"):
+                raise Problem(409, "trip-not-abandonable", f"the trip is {trip.status}")
+        settlement.void(app.state.sessionmaker, app.state.payment_provider, trip_id=trip_id)
+        with app.state.sessionmaker() as session:
+            trip = owned_trip(session, shopper, trip_id)
+            trip.status = "abandoned"
+            trip.version += 1
+            session.commit()
+            return 200, trips.trip_out(session, trip, app.state.settings.currency)
+
+    return await run_in_threadpool(_idempotent, request, shopper, idempotency_key, raw, work)
+
+
+@router.get("/trips/{trip_id}/receipt", response_model=ReceiptOut)
+def receipt(trip_id: str, session: SessionDep, settings: SettingsDep, shopper: ShopperDep) -> ReceiptOut:
+    trip = owned_trip(session, shopper, trip_id)
+    payment = session.scalar(select(Payment).where(Payment.trip_id == trip.id))
+    if trip.status != "paid" or payment is None or payment.status != "captured":
+        raise Problem(409, "not-paid", f"the trip is {trip.status}: a receipt exists once it is paid")
+    lines = trips.basket_lines(session, trip)
+    return ReceiptOut(
+        trip_id=trip.id,
+        store_id=trip.store_id,
+        paid_at=payment.updated_at,
+        lines=[
+            ReceiptLine(name=ln.name, quantity=ln.quantity, weight_g=ln.weight_g, total_minor=ln.total_minor)
+            for ln in lines
+        ],
+        total_minor=payment.captured_minor,
+        currency=payment.currency,
+        payment_reference=payment.provider_ref,
+    )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 11:09:13.522160
+Create Date: 2026-11-24 11:16:17.736341
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("audit_policy", sa.JSON(), nullable=False),
         sa.Column("created_at", backend.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stores")),
     )

@@ -1,0 +1,410 @@
+"""The staff API: sign in, the flag queue (claim, release, resolve), evidence, units, today's numbers, and
+the live event stream the dashboard listens to."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import queue
+import statistics
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend import audit_policy, flags, idempotency, live, staff_auth, trips, units
+from backend.api.units import settle_passed_trip_app
+from backend.deps import SessionDep, SettingsDep
+from backend.models import (
+    Evidence,
+    Flag,
+    FlagEvent,
+    Payment,
+    Shopper,
+    StaffSession,
+    StaffUser,
+    Trip,
+    Unit,
+    Verdict,
+    utcnow,
+)
+from backend.payments import settlement
+from backend.problems import PROBLEM_JSON, Problem
+from backend.schemas import ScanEventIn
+from backend.schemas_staff import (
+    EvidenceRef,
+    FlagDetail,
+    FlagHistoryItem,
+    FlagSummary,
+    LoginIn,
+    ResolveIn,
+    ResolveOut,
+    ShopperSummary,
+    StaffOut,
+    Stats,
+    UnitStatus,
+    VersionIn,
+)
+from backend.staff_auth import COOKIE, StaffDep
+from backend.tokens import token_hash
+from backend.weight_learning import STAFF_CONFIRMED_WEIGHT
+
+router = APIRouter(prefix="/v1/staff", tags=["staff"])
+ONLINE_WITHIN = dt.timedelta(seconds=30)
+
+
+@router.post("/login", response_model=StaffOut)
+def login(body: LoginIn, response: Response, session: SessionDep, settings: SettingsDep) -> StaffOut:
+    user = staff_auth.find_user(session, body.username)
+    if not staff_auth.check_password(user, body.password):
+        raise Problem(401, "bad-credentials", "wrong user name or password")
+    assert user is not None
+    token, record = staff_auth.start_session(session, user, settings.staff_session_ttl_h)
+    session.commit()
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=settings.staff_session_ttl_h * 3600,
+        httponly=True,
+        samesite="strict",
+        secure=settings.environment == "production",
+        path="/",
+    )
+    return StaffOut(
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        store_id=user.store_id,
+        csrf_token=record.csrf_token,
+    )
+
+
+@router.post("/logout", status_code=204)
+def logout(response: Response, user: StaffDep, request: Request, session: SessionDep) -> Response:
+    cookie = request.cookies.get(COOKIE, "")
+    record = session.get(StaffSession, token_hash(cookie))
+    if record is not None:
+        session.delete(record)
+        session.commit()
+    response = Response(status_code=204)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/me", response_model=StaffOut)
+def me(user: StaffDep, request: Request, session: SessionDep) -> StaffOut:
+    record = session.get(StaffSession, token_hash(request.cookies.get(COOKIE, "")))
+    return StaffOut(
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        store_id=user.store_id,
+        csrf_token=record.csrf_token if record else None,
+    )
+
+
+def _visible(user: StaffUser, store_id: str) -> bool:
+    return user.store_id is None or user.store_id == store_id
+
+
+def _summary(session: Session, flag: Flag, currency: str) -> FlagSummary:
+    trip = session.get(Trip, flag.trip_id)
+    verdict = session.get(Verdict, flag.verdict_id)
+    owner = session.get(StaffUser, flag.owner_id) if flag.owner_id else None
+    assert trip is not None and verdict is not None
+    total = sum(line.total_minor for line in trips.basket_lines(session, trip))
+    end = flag.resolved_at or utcnow()
+    return FlagSummary(
+        flag_id=flag.id,
+        trip_id=flag.trip_id,
+        store_id=flag.store_id,
+        unit_id=trip.unit_id,
+        status=flag.status,
+        priority=flag.priority,
+        owner=owner.username if owner else None,
+        version=flag.version,
+        opened_at=flag.opened_at,
+        waiting_s=round((end - flag.opened_at).total_seconds(), 1),
+        kind=verdict.kind,
+        explanation=str(verdict.document.get("explanation", "")),
+        total_minor=total,
+    )
+
+
+def _flag_for(session: Session, user: StaffUser, flag_id: int) -> Flag:
+    flag = session.get(Flag, flag_id)
+    if flag is None or not _visible(user, flag.store_id):
+        raise Problem(404, "unknown-flag", f"no flag {flag_id}")
+    return flag
+
+
+@router.get("/flags", response_model=list[FlagSummary])
+def list_flags(
+    user: StaffDep, session: SessionDep, settings: SettingsDep, status: str = "active", limit: int = 100
+) -> list[FlagSummary]:
+    """The queue: most urgent first (priority, then longest waiting). ``status``: active, open, claimed,
+    resolved or all."""
+    wanted = {"active": ("open", "claimed"), "all": ("open", "claimed", "resolved")}.get(status, (status,))
+    query = select(Flag).where(Flag.status.in_(wanted))
+    if user.store_id is not None:
+        query = query.where(Flag.store_id == user.store_id)
+    order = (Flag.resolved_at.desc(),) if status == "resolved" else (Flag.priority.desc(), Flag.opened_at.asc())
+    rows = session.scalars(query.order_by(*order).limit(max(1, min(limit, 500)))).all()
+    return [_summary(session, f, settings.currency) for f in rows]
+
+
+@router.get("/flags/{flag_id}", response_model=FlagDetail)
+def flag_detail(flag_id: int, user: StaffDep, session: SessionDep, settings: SettingsDep) -> FlagDetail:
+    flag = _flag_for(session, user, flag_id)
+    trip = session.get(Trip, flag.trip_id)
+    verdict = session.get(Verdict, flag.verdict_id)
+    assert trip is not None and verdict is not None
+    shopper = session.get(Shopper, trip.shopper_id)
+    assert shopper is not None
+    evidence = session.scalars(select(Evidence).where(Evidence.verdict_id == verdict.id).order_by(Evidence.id)).all()
+    history = session.execute(
+        select(FlagEvent, StaffUser.username)
+        .outerjoin(StaffUser, StaffUser.id == FlagEvent.staff_id)
+        .where(FlagEvent.flag_id == flag.id)
+        .order_by(FlagEvent.id)
+    ).all()
+    summary = _summary(session, flag, settings.currency)
+    return FlagDetail(
+        **summary.model_dump(),
+        reasons=verdict.reasons,
+        score=verdict.score,
+        audit=verdict.audit,
+        verdict=verdict.document,
+        basket=trips.trip_out(session, trip, settings.currency).basket,
+        evidence=[
+            EvidenceRef(evidence_id=e.id, name=e.name, content_type=e.content_type, url=f"/v1/staff/evidence/{e.id}")
+            for e in evidence
+        ],
+        shopper=ShopperSummary(
+            trust_score=shopper.trust_score,
+            baskets_passed=shopper.baskets_passed,
+            baskets_flagged=shopper.baskets_flagged,
+            member_since=shopper.created_at,
+        ),
+        history=[
+            FlagHistoryItem(
+                action=ev.action, staff=name, reason=ev.reason, details=ev.details, version=ev.version, at=ev.at
+            )
+            for ev, name in history
+        ],
+        resolution=flag.resolution,
+    )
+
+
+@router.get("/evidence/{evidence_id}")
+def evidence(evidence_id: int, user: StaffDep, session: SessionDep) -> Response:
+    """An evidence file (photo, weight trace), for signed-in staff only."""
+    item = session.get(Evidence, evidence_id)
+    verdict = session.get(Verdict, item.verdict_id) if item else None
+    trip = session.get(Trip, verdict.trip_id) if verdict else None
+    if item is None or trip is None or not _visible(user, trip.store_id):
+        raise Problem(404, "unknown-evidence", f"no evidence {evidence_id}")
+    return Response(item.content, media_type=item.content_type, headers={"Cache-Control": "private, no-store"})
+
+
+def _act(session: Session, user: StaffUser, flag_id: int, action: str, version: int, currency: str) -> FlagSummary:
+    flag = _flag_for(session, user, flag_id)
+    flags.apply_action(session, flag, user, action, version)
+    live.publish(session, {"type": "flag", "flag_id": flag.id, "event": action, "by": user.username})
+    session.commit()
+    return _summary(session, flag, currency)
+
+
+@router.post("/flags/{flag_id}/claim", response_model=FlagSummary)
+def claim(flag_id: int, body: VersionIn, user: StaffDep, session: SessionDep, settings: SettingsDep) -> FlagSummary:
+    return _act(session, user, flag_id, "claim", body.version, settings.currency)
+
+
+@router.post("/flags/{flag_id}/release", response_model=FlagSummary)
+def release(flag_id: int, body: VersionIn, user: StaffDep, session: SessionDep, settings: SettingsDep) -> FlagSummary:
+    return _act(session, user, flag_id, "release", body.version, settings.currency)
+
+
+@router.post("/flags/{flag_id}/resolve", response_model=ResolveOut, responses={428: {"description": "no key"}})
+async def resolve(
+    flag_id: int,
+    body: ResolveIn,
+    request: Request,
+    user: StaffDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """Resolve a claimed flag: approve, add the missing items, remove lines, or send the shopper to a cashier.
+    Approving or fixing the basket captures the payment."""
+    raw = await request.body()
+    app = request.app
+    currency = app.state.settings.currency
+
+    def work() -> tuple[int, ResolveOut]:
+        with app.state.sessionmaker() as session:
+            flag = _flag_for(session, user, flag_id)
+            flags.check_action(flag, user, "resolve", body.version)
+            trip = session.get(Trip, flag.trip_id, with_for_update=True)
+            assert trip is not None
+            now = utcnow()
+            events = [
+                ScanEventIn(
+                    event_id=f"staff-{flag.id}-a{i}",
+                    action="add",
+                    code=item.code,
+                    quantity=item.quantity,
+                    client_time=now,
+                )
+                for i, item in enumerate(body.add)
+            ] + [
+                ScanEventIn(
+                    event_id=f"staff-{flag.id}-r{i}",
+                    action="remove",
+                    line_key=item.line_key,
+                    quantity=item.quantity,
+                    client_time=now,
+                )
+                for i, item in enumerate(body.remove)
+            ]
+            if events:
+                trips.record_events(session, app.state.settings, trip, events, staff=True)
+            flags.apply_action(
+                session,
+                flag,
+                user,
+                "resolve",
+                body.version,
+                body.reason,
+                resolution=body.resolution,
+                added=[i.model_dump() for i in body.add],
+                removed=[i.model_dump() for i in body.remove],
+            )
+            shopper = session.get(Shopper, trip.shopper_id)
+            outcome = {"approve": "approved", "remove_items": "approved", "add_items": "confirmed"}.get(body.resolution)
+            if shopper is not None and outcome:
+                shopper.trust_score = audit_policy.trust_after(shopper.trust_score, outcome)
+            if body.resolution == "send_to_cashier":
+                trip.status = "sent_to_cashier"
+            else:
+                trip.status = "passed"
+                if body.resolution == "approve":
+                    verdict = session.get(Verdict, flag.verdict_id)
+                    net = verdict.document.get("measured_net_g") if verdict else None
+                    units.learn_weights(session, trip, net, STAFF_CONFIRMED_WEIGHT)
+            trip.version += 1
+            live.publish(session, {"type": "flag", "flag_id": flag.id, "event": "resolve", "by": user.username})
+            session.commit()
+            trip_id = trip.id
+        if body.resolution == "send_to_cashier":
+            settlement.void(app.state.sessionmaker, app.state.payment_provider, trip_id=trip_id)
+        else:
+            settle_passed_trip_app(app, trip_id)
+        with app.state.sessionmaker() as session:
+            flag = session.get(Flag, flag_id)
+            trip = session.get(Trip, trip_id)
+            payment = session.scalar(select(Payment).where(Payment.trip_id == trip_id))
+            assert flag is not None and trip is not None
+            return 200, ResolveOut(
+                flag=_summary(session, flag, currency),
+                trip_status=trip.status,
+                payment_status=payment.status if payment else None,
+                charged_minor=payment.captured_minor if payment and payment.status == "captured" else 0,
+            )
+
+    scope = f"POST /v1/staff/flags/{flag_id}/resolve staff:{user.id}"
+
+    def run() -> JSONResponse:
+        status_code, payload = idempotency.run_once(
+            app.state.sessionmaker, scope, idempotency.require_key(idempotency_key), idempotency.request_hash(raw), work
+        )
+        media = PROBLEM_JSON if status_code >= 400 else "application/json"
+        return JSONResponse(jsonable_encoder(payload), status_code=status_code, media_type=media)
+
+    return await run_in_threadpool(run)
+
+
+@router.get("/units", response_model=list[UnitStatus])
+def unit_status(user: StaffDep, session: SessionDep) -> list[UnitStatus]:
+    query = select(Unit).order_by(Unit.id)
+    if user.store_id is not None:
+        query = query.where(Unit.store_id == user.store_id)
+    now = utcnow()
+    return [
+        UnitStatus(
+            unit_id=u.id,
+            name=u.name,
+            store_id=u.store_id,
+            active=u.active,
+            online=u.last_seen_at is not None and now - u.last_seen_at < ONLINE_WITHIN,
+            last_seen_at=u.last_seen_at,
+            state=u.status.get("state"),
+            faults=u.status.get("faults", {}),
+        )
+        for u in session.scalars(query)
+    ]
+
+
+@router.get("/stats", response_model=Stats)
+def stats(user: StaffDep, session: SessionDep) -> Stats:
+    """Today's numbers (UTC day): baskets by verdict, open flags, time to resolve."""
+    start = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    verdict_query = (
+        select(Verdict.kind, func.count(func.distinct(Verdict.trip_id))).join(Trip).where(Verdict.received_at >= start)
+    )
+    flag_query = select(Flag).where(Flag.opened_at >= start)
+    if user.store_id is not None:
+        verdict_query = verdict_query.where(Trip.store_id == user.store_id)
+        flag_query = flag_query.where(Flag.store_id == user.store_id)
+    counts = dict(session.execute(verdict_query.group_by(Verdict.kind)).tuples().all())
+    today_flags = session.scalars(flag_query).all()
+    waits = sorted((f.resolved_at - f.opened_at).total_seconds() for f in today_flags if f.resolved_at is not None)
+    baskets = session.scalar(
+        select(func.count(func.distinct(Verdict.trip_id)))
+        .join(Trip)
+        .where(Verdict.received_at >= start, *([Trip.store_id == user.store_id] if user.store_id else []))
+    )
+    return Stats(
+        date=start.date(),
+        baskets=baskets or 0,
+        passed=counts.get("PASS", 0),
+        rechecked=counts.get("RECHECK", 0),
+        flagged=counts.get("FLAG", 0),
+        open_flags=sum(1 for f in today_flags if f.status != "resolved"),
+        resolve_median_s=statistics.median(waits) if waits else None,
+        resolve_p90_s=waits[min(len(waits) - 1, int(0.9 * len(waits)))] if waits else None,
+    )
+
+
+@router.get("/events")
+async def events(request: Request, user: StaffDep) -> StreamingResponse:
+    """Server-sent events: new and changed flags, verdicts, unit heartbeats, as they happen."""
+    hub: live.Hub = request.app.state.hub
+    subscription = hub.subscribe()
+
+    async def stream() -> AsyncIterator[str]:
+        yield "retry: 2000\n\n"
+        idle = 0.0
+        try:
+            while not await request.is_disconnected():
+                try:
+                    payload = subscription.get_nowait()
+                except queue.Empty:
+                    await asyncio.sleep(0.1)
+                    idle += 0.1
+                    if idle >= 15:
+                        idle = 0.0
+                        yield ": keep-alive\n\n"
+                    continue
+                idle = 0.0
+                if "store_id" in payload and not _visible(user, str(payload["store_id"])):
+                    continue
+                yield f"event: {payload.get('type', 'message')}\ndata: {json.dumps(payload, default=str)}\n\n"
+        finally:
+            hub.unsubscribe(subscription)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})

@@ -1,0 +1,1 @@
+"""Payments: the provider interface, the sandbox provider, and the settlement of trips."""

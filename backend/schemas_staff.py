@@ -1,0 +1,139 @@
+"""Bodies of the staff API (pydantic)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from backend.schemas import BasketOut
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginIn(Strict):
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class StaffOut(BaseModel):
+    username: str
+    display_name: str
+    role: str
+    store_id: str | None
+    csrf_token: str | None = None
+
+
+class FlagSummary(BaseModel):
+    flag_id: int
+    trip_id: str
+    store_id: str
+    unit_id: str | None
+    status: str
+    priority: int
+    owner: str | None
+    version: int
+    opened_at: dt.datetime
+    waiting_s: float
+    kind: str
+    explanation: str
+    total_minor: int
+
+
+class EvidenceRef(BaseModel):
+    evidence_id: int
+    name: str
+    content_type: str
+    url: str
+
+
+class FlagHistoryItem(BaseModel):
+    action: str
+    staff: str | None
+    reason: str
+    details: dict[str, Any]
+    version: int
+    at: dt.datetime
+
+
+class ShopperSummary(BaseModel):
+    trust_score: float
+    baskets_passed: int
+    baskets_flagged: int
+    member_since: dt.datetime
+
+
+class FlagDetail(FlagSummary):
+    reasons: list[dict[str, Any]]
+    score: float
+    audit: bool
+    verdict: dict[str, Any]
+    basket: BasketOut
+    evidence: list[EvidenceRef]
+    shopper: ShopperSummary
+    history: list[FlagHistoryItem]
+    resolution: str | None
+
+
+class VersionIn(Strict):
+    version: int = Field(ge=1)
+
+
+class AddItem(Strict):
+    code: str = Field(min_length=1, max_length=200)
+    quantity: int = Field(default=1, ge=1, le=99)
+
+
+class RemoveItem(Strict):
+    line_key: str = Field(min_length=1, max_length=80)
+    quantity: int = Field(default=1, ge=1, le=999)
+
+
+class ResolveIn(Strict):
+    version: int = Field(ge=1)
+    resolution: Literal["approve", "add_items", "remove_items", "send_to_cashier"]
+    reason: str = Field(min_length=1, max_length=1000)
+    add: list[AddItem] = Field(default_factory=list, max_length=50)
+    remove: list[RemoveItem] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _items(self) -> ResolveIn:
+        if self.resolution == "add_items" and not self.add:
+            raise ValueError("'add_items' needs the items to 'add'")
+        if self.resolution == "remove_items" and not self.remove:
+            raise ValueError("'remove_items' needs the lines to 'remove'")
+        if self.resolution not in ("add_items", "remove_items") and (self.add or self.remove):
+            raise ValueError(f"'{self.resolution}' takes no items")
+        return self
+
+
+class ResolveOut(BaseModel):
+    flag: FlagSummary
+    trip_status: str
+    payment_status: str | None
+    charged_minor: int
+
+
+class UnitStatus(BaseModel):
+    unit_id: str
+    name: str
+    store_id: str
+    active: bool
+    online: bool
+    last_seen_at: dt.datetime | None
+    state: str | None
+    faults: dict[str, Any]
+
+
+class Stats(BaseModel):
+    date: dt.date
+    baskets: int
+    passed: int
+    rechecked: int
+    flagged: int
+    open_flags: int
+    resolve_median_s: float | None
+    resolve_p90_s: float | None

@@ -1,0 +1,125 @@
+"""Bodies of the validation units' API and of checkout (pydantic)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from backend.schemas import TripOut
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HeartbeatIn(Strict):
+    state: str = Field(max_length=40)
+    faults: dict[str, Any] = Field(default_factory=dict)
+
+
+class HeartbeatOut(BaseModel):
+    server_time: dt.datetime
+
+
+class BindCodeOut(BaseModel):
+    nonce: str
+    qr: str  # what the unit shows as a QR code and the app scans
+    expires_at: dt.datetime
+
+
+class ExpectedLine(BaseModel):
+    line_key: str
+    gtin14: str
+    name: str
+    quantity: int
+    sold_by: str
+    unit_price_minor: int
+    weight_g: int | None  # from a variable-measure label
+    weight_mean_g: float
+    weight_sd_g: float
+
+
+class SessionOut(BaseModel):
+    """What the unit must validate: the bound trip's basket as the shopper scanned it."""
+
+    trip_id: str | None
+    trip_version: int | None = None
+    status: str | None = None
+    currency: str | None = None
+    total_minor: int = 0
+    lines: list[ExpectedLine] = []
+    audit: bool = False
+    shopper_trust: float | None = None
+
+
+class Reason(BaseModel):
+    code: str = Field(max_length=60)
+    message: str = Field(max_length=500)
+    model_config = ConfigDict(extra="allow")
+
+
+class VerdictDocument(Strict):
+    """The verdict as the unit signed it."""
+
+    verdict_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    unit_id: str = Field(max_length=40)
+    trip_id: str = Field(max_length=32)
+    trip_version: int
+    kind: Literal["PASS", "RECHECK", "FLAG"]
+    reasons: list[Reason] = Field(default_factory=list, max_length=50)
+    score: float = Field(ge=0.0, le=1.0)
+    audit: bool = False
+    measured_net_g: float | None = None
+    explanation: str = Field(default="", max_length=2000)
+    signed_at: AwareDatetime
+    evidence: dict[str, str] = Field(default_factory=dict)  # name → SHA-256 hex of the attachment
+
+
+class EvidenceIn(Strict):
+    name: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")
+    content_type: str = Field(max_length=80)
+    data_b64: str = Field(max_length=8_000_000)
+
+
+class VerdictIn(Strict):
+    document: VerdictDocument
+    signature: str = Field(max_length=200)
+    attachments: list[EvidenceIn] = Field(default_factory=list, max_length=10)
+
+
+class VerdictOut(BaseModel):
+    verdict_id: str
+    kind: str
+    trip_status: str
+    payment_status: str | None
+    flag_id: int | None = None
+
+
+class CheckoutIn(Strict):
+    unit_qr: str = Field(min_length=1, max_length=300)
+    card_token: str = Field(min_length=4, max_length=100, pattern=r"^tok_[A-Za-z0-9_]+$")
+
+
+class CheckoutOut(BaseModel):
+    trip: TripOut
+    payment_status: str
+    authorized_minor: int
+
+
+class ReceiptLine(BaseModel):
+    name: str
+    quantity: int
+    weight_g: int | None
+    total_minor: int
+
+
+class ReceiptOut(BaseModel):
+    trip_id: str
+    store_id: str
+    paid_at: dt.datetime
+    lines: list[ReceiptLine]
+    total_minor: int
+    currency: str
+    payment_reference: str | None

@@ -1,0 +1,65 @@
+"""``basketcheck unit``: register a validation unit with the backend (its credentials), or run one."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from backend.cli import CliError
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = sub.add_parser(
+        "register",
+        help="register a unit in the backend's database and write its credentials (private key) to a file",
+    )
+    p.add_argument("unit_id", help="a short name unique in the chain, e.g. store1-unit2")
+    p.add_argument("--store", required=True, help="the store the unit stands in")
+    p.add_argument("--name", default=None, help="display name (default: the unit id)")
+    p.add_argument("--out", type=Path, required=True, help="credentials file to write (kept secret on the unit)")
+    p.add_argument("--backend-url", default="http://127.0.0.1:8000", help="the URL the unit reaches the backend at")
+    p.add_argument("--force", action="store_true", help="replace the key of an existing unit")
+    p.set_defaults(handler=_register)
+
+
+def _register(args: argparse.Namespace) -> int:
+    from sqlalchemy.orm import Session
+
+    from backend.models import Store, Unit
+    from backend.serve_cli import _engine, _require_migrated, load_settings
+    from backend.signing import generate_keys
+
+    if args.out.exists() and not args.force:
+        raise CliError(f"{args.out} exists: pass --force to replace the unit's credentials")
+    settings = load_settings()
+    engine = _engine(settings)
+    _require_migrated(engine)
+    keys = generate_keys()
+    with Session(engine) as session, session.begin():
+        if session.get(Store, args.store) is None:
+            raise CliError(f"no store {args.store!r}: add it with 'basketcheck backend add-store'")
+        unit = session.get(Unit, args.unit_id)
+        if unit is not None and not args.force:
+            raise CliError(f"unit {args.unit_id!r} is already registered: pass --force to issue a new key")
+        if unit is None:
+            session.add(
+                Unit(id=args.unit_id, store_id=args.store, name=args.name or args.unit_id, public_key=keys.public_key)
+            )
+        else:
+            unit.public_key, unit.store_id, unit.active = keys.public_key, args.store, True
+    credentials = {
+        "unit_id": args.unit_id,
+        "store_id": args.store,
+        "backend_url": args.backend_url,
+        "private_key": keys.private_key,
+        "public_key": keys.public_key,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(credentials, fh, indent=2)
+    print(f"unit {args.unit_id} registered in store {args.store}; credentials written to {args.out} (mode 600)")
+    return 0
