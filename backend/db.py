@@ -14,6 +14,11 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> Engine:
 
     SQLite gets foreign keys on, WAL (readers do not block the writer) and a busy timeout, so several
     processes of the embedded store can share one file."""
+    if not url.startswith("sqlite"):
+        # Room for the API's thread pool (40 threads) without making requests queue for a connection.
+        kwargs.setdefault("pool_size", 20)
+        kwargs.setdefault("max_overflow", 30)
+        kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
 

@@ -35,8 +35,10 @@ def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str:
     return authorization.split(" ", 1)[1].strip()
 
 
-def current_shopper(session: SessionDep, token: Annotated[str, Depends(bearer_token)]) -> Shopper:
-    shopper = session.scalar(select(Shopper).where(Shopper.token_hash == token_hash(token)))
+def current_shopper(request: Request, token: Annotated[str, Depends(bearer_token)]) -> Shopper:
+    # A short session of its own: identifying the caller must not hold a connection for the whole request.
+    with request.app.state.sessionmaker() as session:
+        shopper = session.scalar(select(Shopper).where(Shopper.token_hash == token_hash(token)))
     if shopper is None or shopper.expires_at < utcnow():
         raise Problem(401, "unauthenticated", "unknown or expired shopper token")
     return shopper

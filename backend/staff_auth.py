@@ -12,7 +12,6 @@ from fastapi import Cookie, Depends, Header, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.deps import SessionDep
 from backend.models import StaffSession, StaffUser, utcnow
 from backend.problems import Problem
 from backend.tokens import new_token, token_hash
@@ -65,12 +64,12 @@ def _session_for(session: Session, cookie: str | None) -> tuple[StaffUser, Staff
 
 def current_staff(
     request: Request,
-    session: SessionDep,
     cookie: Annotated[str | None, Cookie(alias=COOKIE)] = None,
     csrf: Annotated[str | None, Header(alias=CSRF_HEADER)] = None,
 ) -> StaffUser:
     """The signed-in staff member; requests that change state must also carry the session's CSRF token."""
-    user, record = _session_for(session, cookie)
+    with request.app.state.sessionmaker() as session:  # short: not held for the whole request
+        user, record = _session_for(session, cookie)
     if request.method not in ("GET", "HEAD", "OPTIONS") and not (
         csrf and secrets.compare_digest(csrf, record.csrf_token)
     ):

@@ -9,15 +9,19 @@ which the provider deduplicates, so the card is charged exactly once.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend import ledger
 from backend.models import Payment, utcnow
 from backend.payments.provider import PaymentDeclined, PaymentError, PaymentProvider, ProviderUnavailable
 from backend.problems import Problem
+
+IN_FLIGHT = dt.timedelta(seconds=10)  # a settlement step younger than this is assumed to be still running
 
 
 @dataclass(frozen=True)
@@ -121,8 +125,10 @@ def capture(
             raise Problem(409, "no-payment", "the trip has no authorised payment")
         if payment.status == "captured":
             return payment
-        if payment.status == "capturing":  # an earlier attempt was interrupted: finish it
-            return _finish_capture(session, provider, payment)
+        if payment.status == "capturing":
+            if utcnow() - payment.updated_at < IN_FLIGHT:
+                return payment  # another request is capturing it right now
+            return _finish_capture(session, provider, payment)  # an interrupted attempt: finish it
         if payment.status != "authorized":
             raise Problem(409, "payment-not-capturable", f"the payment is {payment.status}")
         plan = plan_capture(payment.amount_minor, total_minor)
@@ -158,8 +164,18 @@ def _finish_capture(session: Session, provider: PaymentProvider, payment: Paymen
         raise Problem(503, "payment-provider-unavailable", "the payment provider did not answer: retry") from None
     except PaymentError as exc:
         raise Problem(502, "payment-failed", f"the payment provider refused the capture: {exc}") from None
-    payment.status = "captured"
-    payment.captured_minor = result.amount_minor
+    # Mark it captured and book it in one transaction; if another request or the reconciler got there first,
+    # the compare-and-set (or, as a last line, the ledger's unique key) stops a second booking.
+    done = session.execute(
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.status == "capturing")
+        .values(status="captured", captured_minor=result.amount_minor, version=Payment.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        session.refresh(payment)
+        return payment
     ledger.record(
         session,
         f"capture-{payment.id}",
@@ -168,7 +184,11 @@ def _finish_capture(session: Session, provider: PaymentProvider, payment: Paymen
         {ledger.RECEIVABLE: result.amount_minor, ledger.SALES: -result.amount_minor},
         memo=f"trip {payment.trip_id}",
     )
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+    session.refresh(payment)
     return payment
 
 
@@ -196,10 +216,16 @@ def _void(session: Session, provider: PaymentProvider, payment: Payment) -> None
 
 
 def reconcile(make_session: sessionmaker[Session], provider: PaymentProvider) -> int:
-    """Finish payments a crash left half-done (``authorizing``, ``capturing``); returns how many."""
+    """Finish payments a crash left half-done (``authorizing``, ``capturing``); returns how many.
+
+    Only those untouched for a while: a younger one is probably being settled by a live request."""
     finished = 0
     with make_session() as session:
-        pending = session.scalars(select(Payment).where(Payment.status.in_(("authorizing", "capturing")))).all()
+        pending = session.scalars(
+            select(Payment).where(
+                Payment.status.in_(("authorizing", "capturing")), Payment.updated_at < utcnow() - IN_FLIGHT
+            )
+        ).all()
         for payment in pending:
             try:
                 if payment.status == "capturing":
