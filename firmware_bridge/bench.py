@@ -1,0 +1,229 @@
+"""``basketcheck bench scale``: placements through the simulated scale, a real pty and the real bridge.
+
+Figures (targets from issue #3):
+
+* ``time_to_stable_ms`` {p50, p95}: load put down → first stable reading of it, in the device's time (≤ 600);
+* ``max_abs_error_e``: worst |stable reading − true mass| over every stable reading of a placed load, in e (≤ 1);
+* ``false_stable``: readings flagged stable while the tray was still ringing by more than 1 e (= 0);
+* ``realtime_factor``: simulated seconds streamed per wall second in fast mode, through pty and bridge (≥ 20);
+* ``bridge_cpu_pct``: CPU of the bridge's reader thread at real time, 4 cells at 80 SPS (≤ 5);
+* ``corrupt_accepted``: frames accepted that the MCU never sent, after 1,000,000 garbage bytes (= 0);
+* ``reconnect_ms``: cable pulled and put back → readings again, worst of several tries (≤ 1000).
+
+The truth comes from the simulator (scene masses, the physics model's ringing), never from the bridge.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import sys
+import time
+from typing import Any
+
+TRUTH_DELAY_PERIODS = 1  # the firmware's median-of-3 filter reports the middle of its last three conversions
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--placements", type=int, default=200, help="random loads to put down (default 200)")
+    parser.add_argument("--seed", type=int, default=7, help="seed of loads, positions and the simulator")
+    parser.add_argument("--cpu-seconds", type=float, default=10.0, help="real-time run for bridge_cpu_pct")
+    parser.add_argument("--garbage-bytes", type=int, default=1_000_000, help="random bytes for corrupt_accepted")
+    parser.add_argument("--reconnects", type=int, default=5, help="unplug/replug cycles for reconnect_ms")
+
+
+def _progress(message: str) -> None:
+    print(f"bench scale: {message}", file=sys.stderr, flush=True)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    k = (len(ordered) - 1) * q
+    lo, hi = math.floor(k), math.ceil(k)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from hardware_sim.scene import Scene
+
+    figures: dict[str, Any] = {"placements": args.placements, "seed": args.seed}
+    figures.update(_placements(Scene(), args.placements, args.seed))
+    figures["realtime_factor"] = _realtime_factor(args.seed)
+    figures["bridge_cpu_pct"] = _bridge_cpu(args.seed, args.cpu_seconds)
+    figures.update(_corruption(args.seed, args.garbage_bytes))
+    figures.update(_reconnect(args.seed, args.reconnects))
+    return figures
+
+
+def _placements(scene: Any, n: int, seed: int) -> dict[str, Any]:
+    from firmware_bridge.firmware_scale import FirmwareScale
+    from hardware_sim.scale_device import SimulatedScaleDevice
+    from hardware_sim.scene import PlacedItem
+
+    rng = random.Random(seed)
+    times_ms: list[float] = []
+    errors_e: list[float] = []
+    false_stable = 0
+    stable_seen = 0
+    with SimulatedScaleDevice(scene, seed=seed, fast=True) as dev, FirmwareScale.open(dev.port) as scale:
+        _progress(f"{n} placements through {dev.port} (fast mode)")
+        period = 1.0 / 80
+        physics = dev.physics
+        stream = scale.readings(timeout=5.0)
+        scale.wait_for(lambda r: r.stable and r.ok, 10.0)
+
+        window = scale.engine._stability.criteria.window_s
+
+        def truth_at(t: float) -> float:
+            total = 0.0
+            for change_t, _version, mass in physics.changes:
+                if change_t <= t:
+                    total = mass
+            return total
+
+        def physical_at(t: float) -> float:
+            # What the cells carry, noise-free: the mass on the tray plus the ringing still going on.
+            return truth_at(t) + physics.ringing_total_at(t)
+
+        def moved(t: float) -> float:
+            values = [physical_at(t - window * i / 12) for i in range(13)]
+            return max(values) - min(values)
+
+        def settle(change_t: float, expect_g: float, measure: bool) -> None:
+            nonlocal false_stable, stable_seen
+            first: float | None = None
+            dwell_until: float | None = None
+            for r in stream:
+                if r.device_time_s is None:
+                    continue
+                # The time the reading speaks for: the firmware's median filter reports its middle conversion.
+                t = dev.sim_time_of(r.device_time_s) - TRUTH_DELAY_PERIODS * period
+                # A reading made within ~2 conversions of a change still speaks for the load before it (the
+                # chips convert at slightly different moments, and the median filter lags one conversion):
+                # whether it is right or wrong cannot be told apart from timing noise, so it is not judged.
+                in_transit = any(t - 1.5 * period < c <= t + period for c, _v, _m in physics.changes[-3:])
+                if r.stable and r.grams is not None and not in_transit:
+                    stable_seen += 1
+                    if moved(t) > r.e_g:
+                        false_stable += 1
+                    errors_e.append(abs(r.grams - physical_at(t)) / r.e_g)
+                    if first is None and t - window > change_t:
+                        first = t - change_t
+                        dwell_until = t + 0.3
+                if dwell_until is not None and t >= dwell_until:
+                    break
+            else:
+                raise RuntimeError(f"the scale never settled on {expect_g:.0f} g")
+            if measure and first is not None:
+                times_ms.append(first * 1000)
+
+        for k in range(n):
+            mass = round(rng.uniform(50, 15000), 1)
+            item = PlacedItem(0, "product", "bench", mass, rng.uniform(60, 540), rng.uniform(50, 350))
+            scene.place(item)
+            settle(physics.changes[-1][0], mass, measure=True)
+            scene.clear()
+            settle(physics.changes[-1][0], 0.0, measure=False)
+            if (k + 1) % 50 == 0:
+                _progress(f"{k + 1}/{n} placements")
+        stats = scale.link.stats
+    return {
+        "time_to_stable_ms": {
+            "p50": round(_percentile(times_ms, 0.5), 1),
+            "p95": round(_percentile(times_ms, 0.95), 1),
+            "max": round(max(times_ms), 1),
+        },
+        "max_abs_error_e": round(max(errors_e), 3),
+        "stable_readings_checked": stable_seen,
+        "false_stable": false_stable,
+        "placement_seq_gaps": stats.seq_gaps,
+    }
+
+
+def _realtime_factor(seed: int, seconds: float = 3.0) -> float:
+    from firmware_bridge.firmware_scale import FirmwareScale
+    from hardware_sim.scale_device import SimulatedScaleDevice
+    from hardware_sim.scene import Scene
+
+    with SimulatedScaleDevice(Scene(), seed=seed, fast=True) as dev, FirmwareScale.open(dev.port) as scale:
+        _progress(f"stream throughput in fast mode for {seconds:g} s")
+        first = scale.wait_for(lambda r: r.device_time_s is not None, 5.0)
+        w0 = time.monotonic()
+        time.sleep(seconds)
+        last = scale.latest()
+        wall = time.monotonic() - w0
+        assert last is not None and last.device_time_s is not None and first.device_time_s is not None
+        return round((last.device_time_s - first.device_time_s) / wall, 1)
+
+
+def _bridge_cpu(seed: int, seconds: float) -> float:
+    from firmware_bridge.firmware_scale import FirmwareScale
+    from hardware_sim.scale_device import SimulatedScaleDevice
+    from hardware_sim.scene import Scene
+
+    with SimulatedScaleDevice(Scene(), seed=seed, speed=1.0) as dev, FirmwareScale.open(dev.port) as scale:
+        _progress(f"bridge CPU at real time (4 cells, 80 SPS) for {seconds:g} s")
+        scale.wait_for(lambda r: r.device_time_s is not None, 5.0)
+        cpu0, w0, n0 = scale.link.stats.cpu_s, time.monotonic(), scale.samples
+        time.sleep(seconds)
+        cpu = scale.link.stats.cpu_s - cpu0
+        wall = time.monotonic() - w0
+        rate = (scale.samples - n0) / wall
+        _progress(f"{rate:.1f} samples/s received")
+        return round(100 * cpu / wall, 2)
+
+
+def _corruption(seed: int, nbytes: int) -> dict[str, Any]:
+    from firmware_bridge.firmware_scale import FirmwareScale
+    from hardware_sim.scale_device import SimulatedScaleDevice
+    from hardware_sim.scene import Scene
+
+    with (
+        SimulatedScaleDevice(Scene(), seed=seed, fast=True, record_frames=True) as dev,
+        FirmwareScale.open(dev.port) as scale,
+    ):
+        _progress(f"{nbytes:,} random bytes interleaved with frames")
+        link = scale.link
+        link.frame_log = []
+        dev.inject_garbage(nbytes)
+        deadline = time.monotonic() + 120
+        while dev.garbage_sent < nbytes and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        accepted = list(link.frame_log)
+        corrupt = sum(1 for f in accepted if f not in dev.sent_frames)
+        d = link.stats.decoder
+        return {
+            "corrupt_accepted": corrupt,
+            "garbage_bytes_sent": dev.garbage_sent,
+            "frames_accepted_during_garbage": len(accepted),
+            "frames_rejected": {"bad_crc": d.bad_crc, "bad_cobs": d.bad_cobs, "too_short": d.too_short},
+            "bodies_rejected": link.stats.bad_bodies,
+        }
+
+
+def _reconnect(seed: int, tries: int) -> dict[str, Any]:
+    from firmware_bridge.firmware_scale import FirmwareScale
+    from hardware_sim.scale_device import SimulatedScaleDevice
+    from hardware_sim.scene import Scene
+
+    times: list[float] = []
+    with SimulatedScaleDevice(Scene(), seed=seed, speed=1.0) as dev, FirmwareScale.open(dev.port) as scale:
+        _progress(f"{tries} unplug/replug cycles at real time")
+        for _ in range(tries):
+            scale.wait_for(lambda r: r.ok, 5.0)
+            t0 = time.monotonic()
+            dev.unplug()
+            scale.wait_for(lambda r: "link_down" in r.faults, 5.0)
+            dev.replug()
+            scale.wait_for(lambda r: r.ok, 5.0)
+            times.append((time.monotonic() - t0) * 1000)
+        reconnects = scale.link.stats.reconnects
+    return {
+        "reconnect_ms": round(max(times), 1),
+        "reconnect_ms_median": round(_percentile(times, 0.5), 1),
+        "reconnects_seen": reconnects,
+    }

@@ -1,0 +1,189 @@
+"""The firmware backend of :class:`~firmware_bridge.scale.Scale`: our MCU's link plus the weighing engine.
+
+Glue only: :class:`~firmware_bridge.link.SerialLink` delivers messages on its reader thread, this class turns
+SAMPLEs into readings with :class:`~firmware_bridge.weighing.WeighingEngine`, keeps the per-channel faults of
+the last STATUS, unwraps the MCU clock, re-applies the sample rate after an MCU reboot, and publishes a
+``link_down`` reading when the MCU falls silent.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from firmware_bridge.calibration import Calibration
+from firmware_bridge.link import LinkError, LinkState, SerialLink
+from firmware_bridge.messages import Fault, Hello, Message, Sample, Status, fault_names
+from firmware_bridge.reading import Reading
+from firmware_bridge.scale import Scale, ScaleInfo
+from firmware_bridge.stability import StabilityCriteria
+from firmware_bridge.weighing import WeighingEngine
+
+# Per-channel flags that make the total wrong while they last; SPIKE only says the firmware filtered one out.
+INVALIDATING = Fault.NO_DATA | Fault.SATURATED | Fault.POWER_DOWN
+
+
+class FirmwareScale(Scale):
+    """Readings from our MCU (4 HX711 load cells) on a serial URL."""
+
+    def __init__(
+        self,
+        url: str,
+        calibration: Calibration,
+        rate_sps: int = 80,
+        initial_zero: bool = True,
+        zero_tracking: bool = True,
+        criteria: StabilityCriteria | None = None,
+        calibration_path: Path | None = None,
+    ) -> None:
+        super().__init__(ScaleInfo(kind="firmware", url=url))
+        self.calibration = calibration
+        self.calibration_path = calibration_path
+        self.rate_sps = rate_sps
+        self._lock = threading.Lock()
+        self.engine = WeighingEngine(
+            calibration, criteria=criteria, initial_zero=initial_zero, zero_tracking=zero_tracking
+        )
+        self._channel_faults: tuple[Fault, ...] = ()
+        self._time_base_us = 0
+        self._last_mcu_us: int | None = None
+        self._reconfigure = threading.Event()
+        self.link = SerialLink(url, self._on_message, on_state=self._on_state, on_hello=self._on_hello)
+        self.samples = 0
+        self.last_sample: Sample | None = None
+        self._closed = False
+        self._config_thread = threading.Thread(target=self._configure_loop, name="scale-config", daemon=True)
+
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        calibration_path: str | os.PathLike[str] | None = None,
+        timeout: float = 3.0,
+        **options: Any,
+    ) -> FirmwareScale:
+        path = Path(calibration_path) if calibration_path is not None else None
+        calibration = Calibration.load(path) if path is not None else Calibration.nominal()
+        scale = cls(url, calibration, calibration_path=path, **options)
+        scale.start(timeout)
+        return scale
+
+    def start(self, timeout: float = 3.0) -> None:
+        self.link.open(timeout)
+        self._config_thread.start()
+        self._reconfigure.set()
+
+    def close(self) -> None:
+        self._closed = True
+        self._reconfigure.set()
+        self.link.close()
+
+    # -- link callbacks (reader thread) ------------------------------------------------------------------
+
+    def _on_hello(self, hello: Hello, rebooted: bool) -> None:
+        self.info.device = "basketcheck-fw {}.{}.{}".format(*hello.firmware_version)
+        self.info.channels = hello.channels
+        self.info.rate_sps = hello.rate_sps
+        self.info.extra["boot_id"] = hello.boot_id
+        if hello.channels != len(self.calibration.cells):
+            self.info.extra["error"] = f"MCU has {hello.channels} channels, calibration {len(self.calibration.cells)}"
+        if rebooted or self._last_mcu_us is None:
+            with self._lock:
+                self._time_base_us = 0
+                self._last_mcu_us = None
+                self.engine.reset_motion()
+        if hello.rate_sps != self.rate_sps or not hello.streaming:
+            self._reconfigure.set()  # commands wait for ACKs: not on the reader thread
+
+    def _on_state(self, state: LinkState) -> None:
+        if state in (LinkState.DOWN, LinkState.CONNECTING):
+            with self._lock:
+                self.engine.reset_motion()
+            self._publish(
+                Reading(timestamp=time.monotonic(), grams=None, stable=False, faults=frozenset({"link_down"}))
+            )
+
+    def _on_message(self, message: Message, now: float) -> None:
+        if isinstance(message, Sample):
+            self._on_sample(message, now)
+        elif isinstance(message, Status):
+            self._channel_faults = message.faults
+
+    def _device_time_s(self, mcu_us: int) -> float:
+        if self._last_mcu_us is not None and mcu_us < self._last_mcu_us and self._last_mcu_us - mcu_us > 1 << 31:
+            self._time_base_us += 1 << 32  # the 32-bit microsecond clock wrapped (every 71.6 min)
+        self._last_mcu_us = mcu_us
+        return (self._time_base_us + mcu_us) / 1e6
+
+    def _on_sample(self, sample: Sample, now: float) -> None:
+        faults: set[str] = set()
+        n = len(sample.counts)
+        if n != len(self.calibration.cells):
+            faults.add("channel_count_mismatch")
+        for i, flags in enumerate(self._channel_faults[:n]):
+            for name in fault_names(flags & INVALIDATING):
+                faults.add(f"cell{i}:{name}")
+        for i in range(n):
+            if sample.stale_mask >> i & 1:
+                faults.add(f"cell{i}:stale")
+        with self._lock:
+            t = self._device_time_s(sample.mcu_time_us)
+            if "channel_count_mismatch" in faults:
+                reading = Reading(timestamp=now, grams=None, stable=False, faults=frozenset(faults), device_time_s=t)
+            else:
+                reading = self.engine.process(t, sample.counts, frozenset(faults), now)
+            self.samples += 1
+            self.last_sample = sample
+            # Published under the lock: a reading made before a tare() can never arrive after it returns.
+            self._publish(reading)
+
+    def _configure_loop(self) -> None:
+        while not self._closed:
+            self._reconfigure.wait()
+            self._reconfigure.clear()
+            if self._closed:
+                return
+            hello = self.link.hello
+            try:
+                if hello is not None and hello.rate_sps != self.rate_sps:
+                    self.link.set_rate(self.rate_sps)
+                    self.info.rate_sps = self.rate_sps
+                if hello is not None and not hello.streaming:
+                    self.link.set_streaming(True)
+            except LinkError:
+                time.sleep(0.2)
+                self._reconfigure.set()
+
+    # -- operations --------------------------------------------------------------------------------------
+
+    def zero(self) -> None:
+        with self._lock:
+            self.engine.zero()
+
+    def tare(self) -> float:
+        with self._lock:
+            return self.engine.tare()
+
+    def preset_tare(self, grams: float) -> float:
+        with self._lock:
+            return self.engine.preset_tare(grams)
+
+    def clear_tare(self) -> None:
+        with self._lock:
+            self.engine.clear_tare()
+
+    def set_calibration(self, calibration: Calibration, save: bool = True) -> None:
+        """Use a new calibration (and write it to this scale's calibration file)."""
+        with self._lock:
+            self.calibration = calibration
+            self.engine = WeighingEngine(
+                calibration,
+                criteria=self.engine._stability.criteria,
+                initial_zero=False,
+                zero_tracking=self.engine.zero_tracking,
+            )
+        if save and self.calibration_path is not None:
+            calibration.save(self.calibration_path)
