@@ -114,6 +114,10 @@ class CameraServer:
         self.stop()
 
     @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    @property
     def url(self) -> str:
         """``http://host:port`` of the running server (the bound port when started with port 0)."""
         if self._server is None:

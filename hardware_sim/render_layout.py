@@ -100,8 +100,9 @@ def layout(
     """Place ``specs`` in a basket (or on the bare tray with ``basket="none"``); the basket comes first.
 
     ``clutter`` (0–1) is how much overlap the shopper tolerates: 0 spreads items out where there is room,
-    1 piles them on each other. Larger items go in first, so small ones end up on top, as in real baskets.
-    Item ids are 1, 2, … (the basket is 0); :meth:`Scene.place` assigns its own."""
+    1 piles them on each other. Larger items go in first (lower ``z``), so small ones end up on top, as in real
+    baskets. Items come back in the order of ``specs``, after the basket; their ids are 1, 2, … (the basket
+    is 0); :meth:`Scene.place` assigns its own."""
     catalog = catalog if catalog is not None else load_demo_catalog()
     rng = np.random.default_rng(seed)
     placed: list[PlacedItem] = []
@@ -131,6 +132,7 @@ def layout(
     # Big first: they go to the bottom of the basket.
     order = sorted(range(len(prepared)), key=lambda i: -(prepared[i][4] * prepared[i][5]) * rng.uniform(0.6, 1.4))
     taken: list[tuple[float, float, float]] = []
+    by_spec: dict[int, PlacedItem] = {}
     for z, i in enumerate(order, start=1):
         spec, ref, pose, variant, w, h, mass = prepared[i]
         rot = float(rng.uniform(0, 360))
@@ -155,20 +157,19 @@ def layout(
         # Basket frame → tray frame.
         tx = cx + lx * math.cos(angle) - ly * math.sin(angle)
         ty = cy + lx * math.sin(angle) + ly * math.cos(angle)
-        placed.append(
-            PlacedItem(
-                item_id=0,
-                kind=spec.kind,
-                ref=ref,
-                mass_g=mass,
-                x_mm=round(tx, 1),
-                y_mm=round(ty, 1),
-                rotation_deg=round(rot + math.degrees(angle), 1),
-                z=z,
-                pose=pose,
-                seed=variant,
-            )
+        by_spec[i] = PlacedItem(
+            item_id=0,
+            kind=spec.kind,
+            ref=ref,
+            mass_g=mass,
+            x_mm=round(tx, 1),
+            y_mm=round(ty, 1),
+            rotation_deg=round(rot + math.degrees(angle), 1),
+            z=z,
+            pose=pose,
+            seed=variant,
         )
+    placed.extend(by_spec[i] for i in range(len(prepared)))
     return [replace(p, item_id=n) for n, p in enumerate(placed)]
 
 

@@ -1,0 +1,188 @@
+"""``basketcheck sim``: run a simulated station, render frames, validate scenario files (and the scale, when built).
+
+Subcommands:
+
+* ``station`` — the scene, its camera stream and its scale on a pty; prints the URLs and the serial port, then
+  takes commands on stdin and on a small HTTP control API (see :mod:`hardware_sim.station_control`);
+* ``render`` — write camera frames as PNG (random baskets from a seed, or a scenario's basket), with the ground
+  truth as JSON next to each;
+* ``scenarios validate [FILES]`` — check scenario files (default: the shipped suite);
+* ``scale`` — the weighing issue's own simulator commands (only when ``hardware_sim.scale_cli`` exists).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from backend.cli import CliError
+
+SCALE_CLI = "hardware_sim.scale_cli"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="sim_command", metavar="SUBCOMMAND", required=True)
+
+    p = sub.add_parser("station", help="run a simulated station: camera stream + scale, driven by commands")
+    p.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
+    p.add_argument("--camera-port", type=int, default=0, help="camera HTTP port (default: any free port)")
+    p.add_argument("--control-port", type=int, default=0, help="control API port (default: any free port)")
+    p.add_argument("--fps", type=float, default=10.0, help="camera frames per second (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the scale's noise and the camera's lighting")
+    p.add_argument("--no-scale", action="store_true", help="run without the simulated scale")
+    p.add_argument("--scenario", help="put this scenario's basket on the tray at start (a name or a .yaml path)")
+    p.add_argument("--no-stdin", action="store_true", help="do not read commands from stdin (run until Ctrl-C)")
+    p.set_defaults(handler=_station)
+
+    p = sub.add_parser("render", help="write camera frames as PNG with ground truth JSON")
+    p.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    p.add_argument("--count", type=int, default=1, help="frames to write, seeds SEED, SEED+1, … (default 1)")
+    p.add_argument("--scenario", help="render this scenario's basket instead of random ones")
+    p.add_argument("--clean", action="store_true", help="no lighting, blur, noise or JPEG: the ideal picture")
+    p.add_argument("--boxes", action="store_true", help="draw the ground-truth boxes on the picture")
+    p.add_argument("--out", type=Path, default=Path("."), help="folder to write into (default: here)")
+    p.set_defaults(handler=_render)
+
+    p = sub.add_parser("scenarios", help="check scenario files")
+    scen = p.add_subparsers(dest="scenarios_command", metavar="ACTION", required=True)
+    v = scen.add_parser("validate", help="validate scenario files (default: the shipped suite)")
+    v.add_argument("files", nargs="*", type=Path, help="scenario YAML files")
+    v.set_defaults(handler=_validate)
+    ls = scen.add_parser("list", help="list the shipped scenarios with their expected verdicts")
+    ls.set_defaults(handler=_list)
+
+    scale_cli = _scale_cli()
+    if scale_cli is not None:
+        scale_cli.configure(sub.add_parser("scale", help="the simulated scale on a pty (weighing issue)"))
+
+
+def _scale_cli() -> Any | None:
+    try:
+        return importlib.import_module(SCALE_CLI)
+    except ModuleNotFoundError as exc:
+        if exc.name != SCALE_CLI:
+            raise
+        return None
+
+
+def _station(args: argparse.Namespace) -> int:
+    from hardware_sim.scenario import ScenarioError, find_scenario
+    from hardware_sim.station import SimStation
+    from hardware_sim.station_control import ControlServer, serve_stdin
+
+    try:
+        station = SimStation(
+            seed=args.seed, host=args.host, camera_port=args.camera_port, fps=args.fps, with_scale=not args.no_scale
+        )
+        station.start()
+    except OSError as exc:
+        raise CliError(f"cannot start the station: {exc}") from None
+    control = ControlServer(station, args.host, args.control_port)
+    control.start()
+    try:
+        if args.scenario:
+            try:
+                station.place_scenario(find_scenario(args.scenario, station.catalog))
+            except ScenarioError as exc:
+                raise CliError(str(exc)) from None
+        print(f"camera:   {station.camera_url}", flush=True)
+        print(f"snapshot: {station.snapshot_url}", flush=True)
+        if args.no_scale:
+            scale = "off (--no-scale)"
+        else:
+            scale = station.scale_port or "none (this build has no simulated scale)"
+        print(f"scale:    {scale}", flush=True)
+        print(f"control:  {control.url}  (GET /status, POST /command)", flush=True)
+        if args.no_stdin:
+            import threading
+
+            threading.Event().wait()
+        else:
+            print("type 'help' for commands, 'quit' to stop", flush=True)
+            serve_stdin(station, sys.stdin, sys.stdout)
+    finally:
+        control.stop()
+        station.stop()
+    return 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    import cv2
+
+    from hardware_sim.render import CLEAN, render
+    from hardware_sim.render_layout import random_basket
+    from hardware_sim.scenario import ScenarioError, find_scenario
+    from hardware_sim.scenario_layout import basket_items
+
+    if args.count < 1:
+        raise CliError("--count must be at least 1")
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"cannot create {args.out}: {exc}") from None
+    scenario = None
+    if args.scenario:
+        try:
+            scenario = find_scenario(args.scenario)
+        except ScenarioError as exc:
+            raise CliError(str(exc)) from None
+    for seed in range(args.seed, args.seed + args.count):
+        if scenario is not None:
+            items = [item for _, item in basket_items(scenario)]
+            stem = f"{scenario.name}-{seed:06d}"
+        else:
+            items = random_basket(seed)
+            stem = f"frame-{seed:06d}"
+        frame, truth = render(items, seed, CLEAN if args.clean else None)
+        if args.boxes:
+            _draw_boxes(frame, truth)
+        png = args.out / f"{stem}.png"
+        if not cv2.imwrite(str(png), frame):
+            raise CliError(f"cannot write {png}")
+        (args.out / f"{stem}.json").write_text(json.dumps([asdict(t) for t in truth], indent=1) + "\n")
+        print(png)
+    return 0
+
+
+def _draw_boxes(frame: Any, truth: list[Any]) -> None:
+    import cv2
+
+    colours = {"product": (60, 220, 60), "distractor": (40, 140, 255), "basket": (200, 200, 200)}
+    for t in truth:
+        if t.kind == "basket" or not t.pixels:
+            continue
+        cv2.rectangle(frame, t.box[:2], (t.box[2] - 1, t.box[3] - 1), colours[t.kind], 2)
+        label = f"{t.ref[-6:] if t.kind == 'product' else t.ref} {t.visible_fraction:.2f}"
+        cv2.putText(frame, label, (t.box[0] + 3, t.box[1] + 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 3)
+        cv2.putText(frame, label, (t.box[0] + 3, t.box[1] + 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, colours[t.kind], 1)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from hardware_sim.scenario import iter_problems, shipped_scenario_files
+
+    files = list(args.files) or shipped_scenario_files()
+    failed = 0
+    for path, problems in iter_problems(files):
+        if problems:
+            failed += 1
+            for problem in problems:
+                print(problem, file=sys.stderr)
+        else:
+            print(f"{path}: ok")
+    if failed:
+        raise CliError(f"{failed} of {len(files)} scenario file(s) have problems")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from hardware_sim.scenario import load_shipped_scenarios
+
+    for name, s in load_shipped_scenarios().items():
+        reasons = f" ({', '.join(s.expect.reasons)})" if s.expect.reasons else ""
+        print(f"{name:<28} {s.expect.verdict}{reasons}")
+    return 0

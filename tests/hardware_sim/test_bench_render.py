@@ -1,0 +1,18 @@
+"""``basketcheck bench render`` gives the figures the issue asks for."""
+
+from __future__ import annotations
+
+import argparse
+
+from hardware_sim import bench_render
+
+
+def test_bench_render_figures() -> None:
+    parser = argparse.ArgumentParser()
+    bench_render.configure(parser)
+    figures = bench_render.run(parser.parse_args(["--frames", "3"]))
+    assert figures["products"] >= 40
+    assert figures["invalid_gtins"] == 0
+    assert figures["lookalike_pairs"] >= 5
+    assert figures["distractors"] >= 6
+    assert figures["fps_1280x720"] > 0
