@@ -331,14 +331,10 @@ def _fruit(
     cx, cy = centre
     a, b = size[0] / 2, size[1] / 2
     if shape == "banana":
-        arc = np.linspace(-0.9, 0.9, 24)
-        rad = a * 1.2
-        outer = [(cx + rad * np.sin(t), cy + b + rad * (1 - np.cos(t)) * -0.6) for t in arc]
-        inner = [(cx + (rad - b) * np.sin(t), cy + b * 0.2 + (rad - b) * (1 - np.cos(t)) * -0.6) for t in arc[::-1]]
-        pts = np.array(outer + inner, np.float64)
-        rot = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
-        pts = pts @ rot[:, :2].T + rot[:, 2]
-        cv2.fillPoly(piece, [pts.astype(np.int32)], 255, cv2.LINE_AA)
+        # A crescent: a thick arc of an ellipse, the bunch's fingers curving the same way.
+        thickness = max(2, int(b * 1.7))
+        axes = (max(2, int(a * 1.05)), max(2, int(a * 0.55)))
+        cv2.ellipse(piece, (int(cx), int(cy - a * 0.3)), axes, angle, 25, 155, 255, thickness, cv2.LINE_AA)
     elif shape == "elongated":
         rot = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
         taper = 0.35 if c1[2] > c1[1] else 0.85  # carrots taper to a point, cucumbers barely
@@ -387,13 +383,11 @@ def _fruit(
         tip = (int(cx - a * np.cos(np.radians(angle))), int(cy + a * np.sin(np.radians(angle))))
         cv2.circle(bgr, tip, max(2, int(b * 0.7)), c2, -1, cv2.LINE_AA)
         cv2.circle(alpha, tip, max(2, int(b * 0.7)), 255, -1, cv2.LINE_AA)
-    elif shape == "banana":
-        for end in (-1, 1):
-            tip = (
-                int(cx + end * a * 1.05 * np.cos(np.radians(angle))),
-                int(cy - end * a * 1.05 * np.sin(np.radians(angle))),
-            )
-            cv2.circle(bgr, tip, max(1, int(b * 0.25)), (30, 50, 70), -1, cv2.LINE_AA)
+    elif shape == "banana":  # dark tips at both ends of the arc
+        axes = (max(2, int(a * 1.05)), max(2, int(a * 0.55)))
+        arc = cv2.ellipse2Poly((int(cx), int(cy - a * 0.3)), axes, int(angle), 25, 155, 10)
+        for tip in (arc[0], arc[-1]):
+            cv2.circle(bgr, (int(tip[0]), int(tip[1])), max(1, int(b * 0.35)), (30, 50, 70), -1, cv2.LINE_AA)
 
 
 # Typical size (mm) of one piece of each shape inside a weighed bag, and the pieces' count per kg.
@@ -460,7 +454,13 @@ def _paint_produce_bag(row: CatalogRow, pose: str, rng: np.random.Generator) -> 
     # The bag: a slightly milky film around the pieces with a twisted neck and its knot.
     film = cv2.dilate(alpha, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (px(14), px(14))))
     film = cv2.GaussianBlur(film, (0, 0), 3)
-    cv2.ellipse(film, (w - px(8), h // 2), (px(10), px(6)), 0, 0, 360, 255, -1, cv2.LINE_AA)
+    # The twisted neck and knot, on the side of the bag where the produce ends.
+    ys, xs = np.nonzero(alpha)
+    if xs.size:
+        edge, mid = int(xs.max()), int(ys.mean())
+        knot = (min(w - px(6), edge + px(14)), mid)
+        cv2.line(film, (edge - px(4), mid), knot, 255, px(6), cv2.LINE_AA)
+        cv2.ellipse(film, knot, (px(6), px(5)), 0, 0, 360, 255, -1, cv2.LINE_AA)
     sheen = (film > 40) & (alpha < 128)
     bgr[sheen] = (215, 218, 220)
     alpha = np.maximum(alpha, np.where(sheen, 110, 0).astype(np.uint8))
