@@ -28,7 +28,7 @@ def test_crc16_is_ibm_3740(data: bytes, crc: int) -> None:
 
 # The worked examples of PROTOCOL.md, byte for byte (host encoder, firmware encoder and decoder agree).
 PROTOCOL_EXAMPLES = [
-    # ACK (0x11) of the command with seq 5, command SET_RATE (0x03 would be IDENTIFY), MCU seq 7
+    # ACK (0x11) of the command with seq 5, command IDENTIFY (0x03), MCU seq 7
     (0x11, 0x07, bytes.fromhex("05 03"), "07 11 07 05 03 d5 a3 00"),
     # COMMAND (0x10) SET_RATE (0x02) 10 SPS, host seq 5
     (0x10, 0x05, bytes.fromhex("02 0a 00"), "05 10 05 02 0a 03 b8 28 00"),
