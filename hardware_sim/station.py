@@ -64,6 +64,7 @@ class SimStation:
             if device is not None:
                 self.scale = device(self.scene, seed=seed, **(scale_options or {}))
         self.active_faults: dict[str, Fault] = {}
+        self.skipped_faults: list[str] = []  # faults play() could not produce, with the reason
         self.scenario: Scenario | None = None
         self._lock = threading.Lock()
 
@@ -138,8 +139,10 @@ class SimStation:
         on_event: Callable[[Event], None] | None = None,
     ) -> list[PlacedItem]:
         """Run the scenario's timeline: clear, then place and inject faults at their times (``speed`` × real
-        time). Faults with no duration stay on; call :meth:`clear_faults` afterwards. Returns what was placed."""
+        time). Faults with no duration stay on; call :meth:`clear_faults` afterwards. A fault this station cannot
+        produce (no scale) is skipped and listed in :attr:`skipped_faults`. Returns what was placed."""
         placed: list[PlacedItem] = []
+        self.skipped_faults = []
         self.clear()
         self.scenario = scenario
         now = 0.0
@@ -150,8 +153,11 @@ class SimStation:
             if event.action == "place":
                 placed.extend(self.scene.place(*event.items))
             elif event.action == "fault_on" and event.fault is not None:
-                self.inject(event.fault)
-            elif event.action == "fault_off" and event.fault is not None:
+                try:
+                    self.inject(event.fault)
+                except UnsupportedFault as exc:
+                    self.skipped_faults.append(str(exc))
+            elif event.action == "fault_off" and event.fault is not None and event.fault.fault in self.active_faults:
                 self.clear_fault(event.fault.fault)
             if on_event is not None:
                 on_event(event)
@@ -227,4 +233,5 @@ class SimStation:
             ],
             "total_mass_g": round(snap.total_mass_g, 1),
             "faults": sorted(self.active_faults),
+            "skipped_faults": list(self.skipped_faults),
         }

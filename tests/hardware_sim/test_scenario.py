@@ -182,3 +182,14 @@ def test_missing_file_and_duplicate_names(tmp_path) -> None:  # type: ignore[no-
     b.write_text(GOOD)
     results = dict(iter_problems([a, b]))
     assert results[a] == [] and "also the name of" in results[b][0]
+
+
+def test_the_format_example_in_scenarios_md_is_valid() -> None:
+    from pathlib import Path
+
+    import hardware_sim
+
+    doc = (Path(hardware_sim.__file__).parent / "SCENARIOS.md").read_text()
+    example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    s = parse_scenario(example, "SCENARIOS.md")
+    assert s.name == "unscanned-light" and len(s.faults) == 3 and s.placed[-1].at_s == 1.0

@@ -123,3 +123,12 @@ def test_plays_in_real_time_by_default() -> None:
     started = time.monotonic()
     station.play(find_scenario("honest-1"))
     assert time.monotonic() - started < 1.0  # nothing to wait for: everything arrives at 0 s
+
+
+def test_play_skips_faults_the_station_cannot_produce() -> None:
+    station = SimStation(with_scale=False)
+    station.play(find_scenario("scale-unplugged"), sleep=lambda _s: None)
+    assert station.skipped_faults == ["scale_unplugged: this station has no simulated scale"]
+    assert station.active_faults == {}
+    station.play(find_scenario("camera-off"), sleep=lambda _s: None)
+    assert station.active_faults.keys() == {"camera_off"} and station.skipped_faults == []
