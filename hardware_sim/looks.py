@@ -386,8 +386,8 @@ def _fruit(
     elif shape == "banana":  # dark tips at both ends of the arc
         axes = (max(2, int(a * 1.05)), max(2, int(a * 0.55)))
         arc = cv2.ellipse2Poly((int(cx), int(cy - a * 0.3)), axes, int(angle), 25, 155, 10)
-        for tip in (arc[0], arc[-1]):
-            cv2.circle(bgr, (int(tip[0]), int(tip[1])), max(1, int(b * 0.35)), (30, 50, 70), -1, cv2.LINE_AA)
+        for end in (arc[0], arc[-1]):
+            cv2.circle(bgr, (int(end[0]), int(end[1])), max(1, int(b * 0.35)), (30, 50, 70), -1, cv2.LINE_AA)
 
 
 # Typical size (mm) of one piece of each shape inside a weighed bag, and the pieces' count per kg.
