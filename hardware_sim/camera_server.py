@@ -43,7 +43,7 @@ def camera_options() -> Any:
     """What the station's camera simulates: lighting and sensor noise; the stream's own JPEG does the rest."""
     from hardware_sim.render import RenderOptions
 
-    return RenderOptions(lighting=True, shadows=True, blur=False, noise=True, jpeg=False)
+    return RenderOptions(lighting=True, shadows=True, blur=False, noise=True, glare=False, jpeg=False)
 
 
 class CameraServer:

@@ -62,11 +62,12 @@ class RenderOptions:
     shadows: bool = True
     blur: bool | None = None
     noise: bool = True
+    glare: bool | None = None  # reflections of the ceiling lights on glossy packs
     jpeg: bool | None = None  # JPEG artefacts baked into the frame (the camera stream adds its own anyway)
     jpeg_quality: tuple[int, int] = (55, 92)
 
 
-CLEAN = RenderOptions(lighting=False, shadows=True, blur=False, noise=False, jpeg=False)
+CLEAN = RenderOptions(lighting=False, shadows=True, blur=False, noise=False, glare=False, jpeg=False)
 
 
 def tray_to_pixel(x_mm: float, y_mm: float, z_mm: float = 0.0) -> tuple[float, float]:
@@ -234,6 +235,18 @@ def _lighting(frame: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return cv2.multiply(frame, field_, scale=1 / 128.0)
 
 
+def _glare(frame: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One to three soft bright spots: the ceiling lights mirrored in foil, PET and glossy card."""
+    spots: np.ndarray = np.zeros((IMAGE_H // 4, IMAGE_W // 4), np.uint8)
+    for _ in range(int(rng.integers(1, 4))):
+        centre = (int(rng.integers(40, IMAGE_W // 4 - 40)), int(rng.integers(20, IMAGE_H // 4 - 20)))
+        axes = (int(rng.integers(4, 18)), int(rng.integers(2, 8)))
+        cv2.ellipse(spots, centre, axes, float(rng.uniform(0, 180)), 0, 360, int(rng.integers(60, 160)), -1)
+    spots = cv2.GaussianBlur(spots, (0, 0), 2.5)
+    field_ = cv2.resize(spots, (IMAGE_W, IMAGE_H), interpolation=cv2.INTER_LINEAR)
+    return cv2.add(frame, cv2.merge((field_, field_, field_)))
+
+
 def _blur(frame: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if rng.random() < 0.35:  # motion: the shopper still moving the basket
         length = int(rng.integers(3, 9))
@@ -307,6 +320,8 @@ class Renderer:
             )
         if opts.lighting:
             frame = _lighting(frame, rng)
+        if opts.glare if opts.glare is not None else rng.random() < 0.3:
+            frame = _glare(frame, rng)
         if opts.blur if opts.blur is not None else rng.random() < 0.5:
             frame = _blur(frame, rng)
         if opts.noise:

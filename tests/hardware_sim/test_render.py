@@ -81,10 +81,11 @@ def test_same_seed_same_frame_other_seed_other_imperfections() -> None:
 @pytest.mark.parametrize(
     "options",
     [
-        RenderOptions(lighting=True, blur=False, noise=False, jpeg=False),
-        RenderOptions(lighting=False, blur=True, noise=False, jpeg=False),
-        RenderOptions(lighting=False, blur=False, noise=True, jpeg=False),
-        RenderOptions(lighting=False, blur=False, noise=False, jpeg=True),
+        RenderOptions(lighting=True, blur=False, noise=False, glare=False, jpeg=False),
+        RenderOptions(lighting=False, blur=True, noise=False, glare=False, jpeg=False),
+        RenderOptions(lighting=False, blur=False, noise=True, glare=False, jpeg=False),
+        RenderOptions(lighting=False, blur=False, noise=False, glare=False, jpeg=True),
+        RenderOptions(lighting=False, blur=False, noise=False, glare=True, jpeg=False),
     ],
 )
 def test_each_imperfection_changes_the_picture_but_not_the_truth(options: RenderOptions) -> None:
@@ -108,3 +109,15 @@ def test_snapshot_of_a_scene_renders_like_its_items() -> None:
 def test_unknown_products_are_named() -> None:
     with pytest.raises(KeyError, match="04006381333931"):
         render([_item(1, "04006381333931", 300, 200)], 1)
+
+
+def test_half_covered_item_reports_about_half() -> None:
+    # Two equal boxes (design face 280 mm long), the top one shifted by half that length.
+    shift_mm = 140
+    lower = _item(1, BOX, 300 - shift_mm / 2, 200, z=1)
+    upper = _item(2, BOX, 300 + shift_mm / 2, 200, z=2)
+    _, (t_lower, t_upper) = render([lower, upper], 1, CLEAN)
+    assert t_upper.visible_fraction == 1.0
+    # The upper box rests on the lower one, so it is seen larger and covers a bit more than half.
+    assert 0.3 < t_lower.visible_fraction < 0.55
+    assert t_lower.visible_box[0] == t_lower.box[0] and t_lower.visible_box[2] < t_lower.box[2]

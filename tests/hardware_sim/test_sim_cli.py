@@ -57,3 +57,26 @@ def test_station_prints_its_urls_and_takes_commands() -> None:
     assert lines[2] == "scale:    off (--no-scale)"
     status = json.loads(lines[-1])
     assert status["scenario"] == "honest-1" and len(status["items"]) == 2
+
+
+def test_scale_subcommand_only_when_its_module_exists(monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+    import types
+
+    from hardware_sim import cli
+
+    def subcommands(parser: argparse.ArgumentParser) -> set[str]:
+        action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return set(action.choices)
+
+    monkeypatch.setattr(cli, "_scale_cli", lambda: None)
+    parser = argparse.ArgumentParser()
+    cli.configure(parser)
+    assert subcommands(parser) == {"station", "render", "scenarios"}
+
+    fake = types.SimpleNamespace(configure=lambda p: p.set_defaults(handler=lambda args: 0))
+    monkeypatch.setattr(cli, "_scale_cli", lambda: fake)
+    parser = argparse.ArgumentParser()
+    cli.configure(parser)
+    assert "scale" in subcommands(parser)
+    assert parser.parse_args(["scale"]).handler(None) == 0
