@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from firmware_bridge.messages import Fault, Hello, Message, Sample, Status, faul
 from firmware_bridge.reading import Reading
 from firmware_bridge.scale import Scale, ScaleInfo
 from firmware_bridge.stability import StabilityCriteria
-from firmware_bridge.weighing import WeighingEngine
+from firmware_bridge.weighing import ScaleError, WeighingEngine
 
 # Per-channel flags that make the total wrong while they last; SPIKE only says the firmware filtered one out.
 INVALIDATING = Fault.NO_DATA | Fault.SATURATED | Fault.POWER_DOWN
@@ -54,6 +55,8 @@ class FirmwareScale(Scale):
         self.link = SerialLink(url, self._on_message, on_state=self._on_state, on_hello=self._on_hello)
         self.samples = 0
         self.last_sample: Sample | None = None
+        # (device time, raw counts) of the last second at 80 SPS: what calibration averages over.
+        self.recent_counts: deque[tuple[float, tuple[int, ...]]] = deque(maxlen=80)
         self._closed = False
         self._config_thread = threading.Thread(target=self._configure_loop, name="scale-config", daemon=True)
 
@@ -137,6 +140,8 @@ class FirmwareScale(Scale):
                 reading = self.engine.process(t, sample.counts, frozenset(faults), now)
             self.samples += 1
             self.last_sample = sample
+            if not sample.stale_mask:
+                self.recent_counts.append((t, sample.counts))
             # Published under the lock: a reading made before a tare() can never arrive after it returns.
             self._publish(reading)
 
@@ -174,6 +179,16 @@ class FirmwareScale(Scale):
     def clear_tare(self) -> None:
         with self._lock:
             self.engine.clear_tare()
+
+    def mean_counts(self, seconds: float) -> tuple[float, ...]:
+        """Per-cell raw counts averaged over the last ``seconds`` of device time (for calibration)."""
+        with self._lock:
+            recent = list(self.recent_counts)
+        if not recent:
+            raise ScaleError("no samples from the scale yet")
+        newest = recent[-1][0]
+        window = [c for t, c in recent if newest - t <= seconds]
+        return tuple(sum(c[i] for c in window) / len(window) for i in range(len(window[0])))
 
     def set_calibration(self, calibration: Calibration, save: bool = True) -> None:
         """Use a new calibration (and write it to this scale's calibration file)."""

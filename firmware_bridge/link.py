@@ -106,6 +106,8 @@ class SerialLink:
         self._thread: threading.Thread | None = None
         self._connected = threading.Event()
         self.protocol_error: str | None = None
+        self._last_rx = time.monotonic()
+        self._last_identify = 0.0
         self.frame_log: list[Frame] | None = None  # set to a list to keep every accepted frame (benchmarks)
 
     # -- lifecycle ---------------------------------------------------------------------------------------
@@ -116,9 +118,9 @@ class SerialLink:
             self._serial = self._open_port()
         except (serial.SerialException, OSError, ValueError) as exc:
             raise ScaleError(f"cannot open {self.url}: {exc}") from None
+        self._after_open()
         self._thread = threading.Thread(target=self._run, name=f"scale-link {self.url}", daemon=True)
         self._thread.start()
-        self._after_open()
         if not self._connected.wait(timeout):
             self.close()
             why = self.protocol_error or f"no answer from a basketcheck MCU within {timeout:g} s"

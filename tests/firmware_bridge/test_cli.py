@@ -1,0 +1,170 @@
+"""``basketcheck scale …`` and ``basketcheck sim scale`` against simulated devices on real ptys."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backend.cli import main
+from firmware_bridge.calibration import Calibration
+from firmware_bridge.calibration_procedure import CornerCalibration
+from firmware_bridge.firmware_scale import FirmwareScale
+from hardware_sim import scale_cli
+from hardware_sim.mtsics_device import SimulatedMtSicsDevice
+from hardware_sim.scale_device import SimulatedScaleDevice
+from hardware_sim.scene import PlacedItem, Scene
+
+CORNERS = ((25.0, 20.0), (575.0, 20.0), (575.0, 380.0), (25.0, 380.0))
+
+
+@pytest.fixture
+def scene() -> Scene:
+    return Scene()
+
+
+@pytest.fixture
+def device(scene: Scene) -> Iterator[SimulatedScaleDevice]:
+    with SimulatedScaleDevice(scene, seed=21, speed=20, cell_gain_spread=0.03) as dev:
+        yield dev
+
+
+def test_monitor_json(scene: Scene, device: SimulatedScaleDevice, capsys: pytest.CaptureFixture[str]) -> None:
+    scene.place(PlacedItem(0, "product", "x", 1500.0, 300, 200))
+    assert main(["scale", "monitor", device.port, "--seconds", "1", "--json", "--rate", "20"]) == 0
+    out, err = capsys.readouterr()
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert len(lines) >= 5
+    assert set(lines[-1]) >= {"grams", "stable", "cells_g", "faults", "centre_mm"}
+    assert "frames" in err and "seq gaps 0" in err
+
+
+def test_monitor_table_shows_faults(device: SimulatedScaleDevice, capsys: pytest.CaptureFixture[str]) -> None:
+    device.set_dead_cell(1)
+    assert main(["scale", "monitor", device.port, "--seconds", "0.8"]) == 0
+    assert "FAULT" in capsys.readouterr().out
+
+
+def test_monitor_mtsics(scene: Scene, capsys: pytest.CaptureFixture[str]) -> None:
+    with SimulatedMtSicsDevice(scene, seed=2, speed=20) as balance:
+        assert main(["scale", "monitor", balance.port, "--kind", "mtsics", "--seconds", "0.6"]) == 0
+    assert " g  " in capsys.readouterr().out
+
+
+def test_monitor_bad_port(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scale", "monitor", str(tmp_path / "ttyNONE")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("basketcheck scale: cannot open") and err.count("\n") == 1
+
+
+def test_info(device: SimulatedScaleDevice, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scale", "info", device.port]) == 0
+    assert "channels  4" in capsys.readouterr().out
+
+
+def _technician(scene: Scene, prompts: list[str]) -> threading.Thread:
+    """Does what the prompts say: clear the tray, then the weight over each corner, then in the middle."""
+
+    def act() -> None:
+        done = 0
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            while done < len(prompts):
+                text = prompts[done]
+                done += 1
+                if "corner (cell" in text:
+                    corner = int(text.split("(cell ")[1].rstrip(").")) if "(cell" in text else 0
+                    scene.clear()
+                    scene.place(PlacedItem(0, "product", "2kg", 2000.0, *CORNERS[corner]))
+                elif "middle" in text:
+                    scene.clear()
+                    scene.place(PlacedItem(0, "product", "2kg", 2000.0, 300.0, 200.0))
+                elif text.startswith("Done"):
+                    scene.clear()
+                    return
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=act, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_corner_calibration_procedure(scene: Scene, device: SimulatedScaleDevice) -> None:
+    prompts: list[str] = []
+    tech = _technician(scene, prompts)
+    with FirmwareScale.open(device.port, initial_zero=False, zero_tracking=False) as sc:
+        result = CornerCalibration(sc, 2000.0, say=prompts.append, step_timeout=10).run()
+    tech.join(5)
+    truth = device.calibration()
+    for got, want in zip(result.calibration.cells, truth.cells, strict=True):
+        assert got.grams_per_count == pytest.approx(want.grams_per_count, rel=5e-4)
+    assert max(abs(e) for e in result.check_errors_g) < 2.0
+    assert prompts[0] == "Clear the tray completely."
+
+
+def test_calibrate_command_writes_a_file_that_weighs_right(
+    scene: Scene,
+    device: SimulatedScaleDevice,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = tmp_path / "cal.json"
+    prompts: list[str] = []
+    original = CornerCalibration.__init__
+
+    def spy(self: CornerCalibration, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        say = self.say
+
+        def tee(text: str) -> None:  # the technician reads the same prompts the command prints
+            prompts.append(text)
+            say(text)
+
+        self.say = tee
+
+    monkeypatch.setattr(CornerCalibration, "__init__", spy)
+    tech = _technician(scene, prompts)
+    code = main(["scale", "calibrate", device.port, "--known", "2000", "--calibration", str(path), "--timeout", "10"])
+    tech.join(5)
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "saved" in out and "middle check" in out
+    cal = Calibration.load(path)
+    with FirmwareScale.open(device.port, calibration_path=path) as sc:
+        sc.wait_for(lambda r: r.stable and r.grams == 0.0, 5)
+        scene.place(PlacedItem(0, "product", "x", 4321.0, 100, 333))
+        r = sc.wait_for(lambda r: r.stable and (r.grams or 0) > 4000, 5)
+    assert r.grams == 4320.0
+    assert len(cal.cells) == 4
+
+
+def test_calibrate_rejects_bad_known(device: SimulatedScaleDevice, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scale", "calibrate", device.port, "--known", "0"]) == 2
+    assert "--known" in capsys.readouterr().err
+
+
+def test_sim_scale_prints_its_port_and_stops(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    parser = argparse.ArgumentParser()
+    scale_cli.configure(parser)
+    args = parser.parse_args(
+        ["--seconds", "0.3", "--link", str(tmp_path / "ttySIM"), "--calibration-out", str(tmp_path / "c.json")]
+    )
+    assert args.handler(args) == 0
+    out = capsys.readouterr().out
+    assert out.strip() == str(tmp_path / "ttySIM")
+    assert (tmp_path / "c.json").exists() and not (tmp_path / "ttySIM").exists()
+
+
+def test_sim_scale_mtsics(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    parser = argparse.ArgumentParser()
+    scale_cli.configure(parser)
+    args = parser.parse_args(["--mtsics", "--seconds", "0.2", "--load", "500"])
+    assert args.handler(args) == 0
+    assert "ttyMTSICS0" in capsys.readouterr().out
