@@ -14,7 +14,8 @@ from typing import Any
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--frames", type=int, default=60, help="frames to time (default 60)")
+    parser.add_argument("--frames", type=int, default=40, help="frames per timed pass (default 40)")
+    parser.add_argument("--passes", type=int, default=3, help="timed passes; the fastest counts (default 3)")
     parser.add_argument("--seed", type=int, default=0, help="first basket seed (default 0)")
 
 
@@ -60,17 +61,25 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for pose in ("lying", "standing"):
             for variant in range(3):
                 product_texture(row, pose, variant)
-    started = time.perf_counter()
+    # Several passes over the same frames; the fastest counts, as with timeit: on a shared machine the slower
+    # passes measure the neighbours, not the renderer.
+    times: list[float] = []
     items = 0
-    for i, basket in enumerate(baskets):
-        frame, truth = render(basket, args.seed + i)
-        items += len(truth)
-    elapsed = time.perf_counter() - started
+    for _ in range(max(1, args.passes)):
+        started = time.perf_counter()
+        items = 0
+        for i, basket in enumerate(baskets):
+            frame, truth = render(basket, args.seed + i)
+            items += len(truth)
+        times.append(time.perf_counter() - started)
     assert frame.shape == (IMAGE_H, IMAGE_W, 3)
+    best, slowest = min(times), max(times)
     return {
-        "fps_1280x720": round(frames / elapsed, 1),
-        "ms_per_frame": round(1000 * elapsed / frames, 1),
+        "fps_1280x720": round(frames / best, 1),
+        "fps_1280x720_slowest_pass": round(frames / slowest, 1),
+        "ms_per_frame": round(1000 * best / frames, 1),
         "frames": frames,
+        "passes": len(times),
         "items_per_frame": round(items / frames, 1),
         "threads": cv2.getNumThreads(),
         "products": len(catalog),

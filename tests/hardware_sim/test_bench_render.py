@@ -10,7 +10,7 @@ from hardware_sim import bench_render
 def test_bench_render_figures() -> None:
     parser = argparse.ArgumentParser()
     bench_render.configure(parser)
-    figures = bench_render.run(parser.parse_args(["--frames", "3"]))
+    figures = bench_render.run(parser.parse_args(["--frames", "3", "--passes", "1"]))
     assert figures["products"] >= 40
     assert figures["invalid_gtins"] == 0
     assert figures["lookalike_pairs"] >= 5
