@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,10 +30,13 @@ SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str:
-    if not authorization or not authorization.lower().startswith("bearer "):
+_bearer = HTTPBearer(auto_error=False, description="the shopper token from POST /v1/shoppers")
+
+
+def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+    if credentials is None or not credentials.credentials:
         raise Problem(401, "unauthenticated", "send 'Authorization: Bearer <token>'")
-    return authorization.split(" ", 1)[1].strip()
+    return credentials.credentials
 
 
 def current_shopper(request: Request, token: Annotated[str, Depends(bearer_token)]) -> Shopper:

@@ -79,7 +79,7 @@ class FlagDetail(FlagSummary):
 
 
 class VersionIn(Strict):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=2**31 - 1)
 
 
 class AddItem(Strict):
@@ -93,7 +93,7 @@ class RemoveItem(Strict):
 
 
 class ResolveIn(Strict):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=2**31 - 1)
     resolution: Literal["approve", "add_items", "remove_items", "send_to_cashier"]
     reason: str = Field(min_length=1, max_length=1000)
     add: list[AddItem] = Field(default_factory=list, max_length=50)

@@ -66,7 +66,7 @@ class VerdictDocument(Strict):
     verdict_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     unit_id: str = Field(max_length=40)
     trip_id: str = Field(max_length=32)
-    trip_version: int
+    trip_version: int = Field(ge=0, le=2**31 - 1)
     kind: Literal["PASS", "RECHECK", "FLAG"]
     reasons: list[Reason] = Field(default_factory=list, max_length=50)
     score: float = Field(ge=0.0, le=1.0)

@@ -9,9 +9,10 @@ import json
 import queue
 import statistics
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import Path as FastApiPath
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -56,6 +57,7 @@ from backend.tokens import token_hash
 from backend.weight_learning import STAFF_CONFIRMED_WEIGHT
 
 router = APIRouter(prefix="/v1/staff", tags=["staff"])
+RowId = Annotated[int, FastApiPath(ge=1, le=2**31 - 1)]
 ONLINE_WITHIN = dt.timedelta(seconds=30)
 
 
@@ -146,7 +148,11 @@ def _flag_for(session: Session, user: StaffUser, flag_id: int) -> Flag:
 
 @router.get("/flags", response_model=list[FlagSummary])
 def list_flags(
-    user: StaffDep, session: SessionDep, settings: SettingsDep, status: str = "active", limit: int = 100
+    user: StaffDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    status: Literal["active", "open", "claimed", "resolved", "all"] = "active",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[FlagSummary]:
     """The queue: most urgent first (priority, then longest waiting). ``status``: active, open, claimed,
     resolved or all."""
@@ -155,12 +161,12 @@ def list_flags(
     if user.store_id is not None:
         query = query.where(Flag.store_id == user.store_id)
     order = (Flag.resolved_at.desc(),) if status == "resolved" else (Flag.priority.desc(), Flag.opened_at.asc())
-    rows = session.scalars(query.order_by(*order).limit(max(1, min(limit, 500)))).all()
+    rows = session.scalars(query.order_by(*order).limit(limit)).all()
     return [_summary(session, f, settings.currency) for f in rows]
 
 
 @router.get("/flags/{flag_id}", response_model=FlagDetail)
-def flag_detail(flag_id: int, user: StaffDep, session: SessionDep, settings: SettingsDep) -> FlagDetail:
+def flag_detail(flag_id: RowId, user: StaffDep, session: SessionDep, settings: SettingsDep) -> FlagDetail:
     flag = _flag_for(session, user, flag_id)
     trip = session.get(Trip, flag.trip_id)
     verdict = session.get(Verdict, flag.verdict_id)
@@ -203,7 +209,7 @@ def flag_detail(flag_id: int, user: StaffDep, session: SessionDep, settings: Set
 
 
 @router.get("/evidence/{evidence_id}")
-def evidence(evidence_id: int, user: StaffDep, session: SessionDep) -> Response:
+def evidence(evidence_id: RowId, user: StaffDep, session: SessionDep) -> Response:
     """An evidence file (photo, weight trace), for signed-in staff only."""
     item = session.get(Evidence, evidence_id)
     verdict = session.get(Verdict, item.verdict_id) if item else None
@@ -222,18 +228,18 @@ def _act(session: Session, user: StaffUser, flag_id: int, action: str, version: 
 
 
 @router.post("/flags/{flag_id}/claim", response_model=FlagSummary)
-def claim(flag_id: int, body: VersionIn, user: StaffDep, session: SessionDep, settings: SettingsDep) -> FlagSummary:
+def claim(flag_id: RowId, body: VersionIn, user: StaffDep, session: SessionDep, settings: SettingsDep) -> FlagSummary:
     return _act(session, user, flag_id, "claim", body.version, settings.currency)
 
 
 @router.post("/flags/{flag_id}/release", response_model=FlagSummary)
-def release(flag_id: int, body: VersionIn, user: StaffDep, session: SessionDep, settings: SettingsDep) -> FlagSummary:
+def release(flag_id: RowId, body: VersionIn, user: StaffDep, session: SessionDep, settings: SettingsDep) -> FlagSummary:
     return _act(session, user, flag_id, "release", body.version, settings.currency)
 
 
 @router.post("/flags/{flag_id}/resolve", response_model=ResolveOut, responses={428: {"description": "no key"}})
 async def resolve(
-    flag_id: int,
+    flag_id: RowId,
     body: ResolveIn,
     request: Request,
     user: StaffDep,
@@ -360,7 +366,7 @@ def stats(user: StaffDep, session: SessionDep) -> Stats:
     if user.store_id is not None:
         verdict_query = verdict_query.where(Trip.store_id == user.store_id)
         flag_query = flag_query.where(Flag.store_id == user.store_id)
-    counts = dict(session.execute(verdict_query.group_by(Verdict.kind)).tuples().all())
+    counts = {kind: count for kind, count in session.execute(verdict_query.group_by(Verdict.kind))}
     today_flags = session.scalars(flag_query).all()
     waits = sorted((f.resolved_at - f.opened_at).total_seconds() for f in today_flags if f.resolved_at is not None)
     baskets = session.scalar(
