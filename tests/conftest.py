@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 
 from backend.db import make_engine
 
@@ -32,7 +32,8 @@ def db_engine(tmp_path: Path) -> Iterator[Engine]:
     admin = make_engine(url)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    # The schema travels in the URL, so a backend started in another process can use the same database.
+    engine = make_engine(str(make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})))
     try:
         yield engine
     finally:
