@@ -154,3 +154,10 @@ def test_times_are_utc(client: TestClient, migrated_engine) -> None:
     with Session(migrated_engine) as session:
         trip = session.get(Trip, trip_id)
         assert trip is not None and trip.created_at.tzinfo == dt.UTC
+
+
+def test_metrics_are_exported(client: TestClient) -> None:
+    client.get("/healthz")
+    text = client.get("/metrics").text
+    assert 'basketcheck_http_requests_total{method="GET",route="/healthz",status="200"}' in text
+    assert "basketcheck_open_flags 0.0" in text
