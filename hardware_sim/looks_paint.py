@@ -28,11 +28,28 @@ class Texture:
     # Colour premultiplied by alpha: the renderer composites it with one multiply and one add, and it does
     # not bleed a dark fringe at the edges when it is resampled.
     premultiplied: np.ndarray = field(init=False, repr=False)
+    # Convex outline (N × 2 texture pixels) and the colour of the object's sides: the renderer draws the sides
+    # of tall things that the camera sees obliquely, away from the picture's centre.
+    hull: np.ndarray = field(init=False, repr=False)
+    side_bgr: tuple[float, float, float] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         premultiplied = cv2.multiply(self.bgr, cv2.merge((self.alpha, self.alpha, self.alpha)), scale=1 / 255.0)
         premultiplied.setflags(write=False)
         object.__setattr__(self, "premultiplied", premultiplied)
+        solid = (self.alpha >= 128).astype(np.uint8)
+        points = cv2.findNonZero(solid)
+        if points is None:
+            hull = np.zeros((0, 2), np.float32)
+            side = (0.0, 0.0, 0.0)
+        else:
+            outline = cv2.approxPolyDP(cv2.convexHull(points), 1.0, True)
+            hull = outline.reshape(-1, 2).astype(np.float32)
+            mean = cv2.mean(self.bgr, mask=solid)
+            side = (mean[0] * 0.62, mean[1] * 0.62, mean[2] * 0.62)  # sides face away from the overhead light
+        hull.setflags(write=False)
+        object.__setattr__(self, "hull", hull)
+        object.__setattr__(self, "side_bgr", side)
 
     @property
     def size_px(self) -> tuple[int, int]:

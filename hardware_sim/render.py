@@ -149,19 +149,37 @@ def _stack(items: Sequence[PlacedItem], catalog: Catalog) -> list[_Placed]:
     return placed
 
 
-def _matrix(p: _Placed) -> np.ndarray:
-    """Affine map from texture pixels to image pixels for the item's top face."""
+def _top_mm(p: _Placed) -> float:
     top = p.elevation_mm + (0.0 if p.item.kind == "basket" else p.texture.height_mm)
-    top = min(top, CAMERA_HEIGHT_MM * 0.6)
-    k = PX_PER_MM * CAMERA_HEIGHT_MM / (CAMERA_HEIGHT_MM - top) / TEX_PX_PER_MM
+    return min(top, CAMERA_HEIGHT_MM * 0.6)
+
+
+def _matrix(p: _Placed, z_mm: float | None = None) -> np.ndarray:
+    """Affine map from texture pixels to image pixels for the item's outline at height ``z_mm`` (its top)."""
+    z = _top_mm(p) if z_mm is None else z_mm
+    k = PX_PER_MM * CAMERA_HEIGHT_MM / (CAMERA_HEIGHT_MM - z) / TEX_PX_PER_MM
     w, h = p.texture.size_px
     a = math.radians(p.item.rotation_deg)
     c, s = math.cos(a) * k, math.sin(a) * k
-    u, v = tray_to_pixel(p.item.x_mm, p.item.y_mm, top)
+    u, v = tray_to_pixel(p.item.x_mm, p.item.y_mm, z)
     # Rotate about the texture centre (clockwise on screen for positive degrees, y pointing down).
     tx = u - (c * (w / 2) - s * (h / 2))
     ty = v - (s * (w / 2) + c * (h / 2))
     return np.array([[c, -s, tx], [s, c, ty]], np.float64)
+
+
+def _side_polygon(p: _Placed, top: np.ndarray) -> np.ndarray | None:
+    """The item's sides as the camera sees them: the hull of its outline at the base and at the top, or None
+    when they hide behind the top (short items, items right under the camera)."""
+    if p.item.kind == "basket" or p.texture.height_mm < 15 or len(p.texture.hull) < 3:
+        return None
+    base = _matrix(p, p.elevation_mm)
+    hull = p.texture.hull.astype(np.float64)
+    top_pts = hull @ top[:, :2].T + top[:, 2]
+    base_pts = hull @ base[:, :2].T + base[:, 2]
+    if np.abs(top_pts.mean(axis=0) - base_pts.mean(axis=0)).max() < 1.5:
+        return None
+    return cv2.convexHull(np.vstack((top_pts, base_pts)).astype(np.float32)).reshape(-1, 2)
 
 
 def _bounds(m: np.ndarray, w: int, h: int, margin: float) -> tuple[int, int, int, int] | None:
@@ -184,41 +202,70 @@ def _box_of(mask: np.ndarray, ox: int, oy: int) -> tuple[int, int, int, int]:
 
 
 def _composite(frame: np.ndarray, ids: np.ndarray, index: int, p: _Placed, shadows: bool) -> tuple[tuple, int]:
-    """Draw one item (and its shadow) onto ``frame``; mark its pixels in ``ids``. Returns (ROI, pixels)."""
+    """Draw one item (its shadow, its sides, its top) onto ``frame``; mark its pixels in ``ids``.
+
+    Returns the region that holds all of the item's pixels and how many there are."""
     m = _matrix(p)
     w, h = p.texture.size_px
     height = p.texture.height_mm if p.item.kind != "basket" else 15.0
     sdx = sdy = _SHADOW_PER_MM * height * PX_PER_MM + 1.5
     soft = 2.0 + 0.03 * height
     margin = (sdx + 3 * soft) if shadows else 1.0
+    side = _side_polygon(p, m)
     roi = _bounds(m, w, h, margin)
-    if roi is None:
+    if roi is None and side is None:
         return (0, 0, 0, 0), 0
-    x0, y0, x1, y1 = roi
-    local = m.copy()
-    local[0, 2] -= x0
-    local[1, 2] -= y0
-    size = (x1 - x0, y1 - y0)
-    tex = cv2.warpAffine(p.texture.premultiplied, local, size, flags=cv2.INTER_LINEAR)
-    alpha = cv2.warpAffine(p.texture.alpha, local, size, flags=cv2.INTER_LINEAR)
-    target = frame[y0:y1, x0:x1]
-    # What shows through where the item is: 255 − alpha (8-bit), further darkened by the item's shadow.
-    keep = cv2.subtract(np.full_like(alpha, 255), alpha)
-    if shadows:
-        # The shadow is the item's own outline, moved away from the light and softened (box blur: cheap).
-        dx, dy = round(sdx), round(sdy)
-        shadow = np.zeros_like(alpha)
-        shadow[dy:, dx:] = alpha[: alpha.shape[0] - dy, : alpha.shape[1] - dx]
-        k = 2 * round(soft) + 1
-        shadow = cv2.blur(cv2.blur(shadow, (k, k)), (k, k))
-        # Up to 45 % darker under the shadow.
-        light = cv2.subtract(np.full_like(shadow, 255), cv2.convertScaleAbs(shadow, alpha=0.45))
-        keep = cv2.multiply(keep, light, scale=1 / 255.0)
-    # frame = frame·keep + premultiplied texture: the "over" operator in 8-bit saturating arithmetic.
-    target[:] = cv2.add(cv2.multiply(target, cv2.merge((keep, keep, keep)), scale=1 / 255.0), tex)
-    solid = alpha >= 128
-    ids[y0:y1, x0:x1][solid] = index
-    return roi, int(np.count_nonzero(solid))
+    if roi is not None:
+        x0, y0, x1, y1 = roi
+        local = m.copy()
+        local[0, 2] -= x0
+        local[1, 2] -= y0
+        size = (x1 - x0, y1 - y0)
+        tex = cv2.warpAffine(p.texture.premultiplied, local, size, flags=cv2.INTER_LINEAR)
+        alpha = cv2.warpAffine(p.texture.alpha, local, size, flags=cv2.INTER_LINEAR)
+        target = frame[y0:y1, x0:x1]
+        # What shows through where the item is: 255 − alpha (8-bit), further darkened by the item's shadow.
+        keep = cv2.subtract(np.full_like(alpha, 255), alpha)
+        if shadows:
+            # The shadow is the top's outline, moved away from the light and softened (box blur: cheap).
+            dx, dy = round(sdx), round(sdy)
+            shadow = np.zeros_like(alpha)
+            shadow[dy:, dx:] = alpha[: alpha.shape[0] - dy, : alpha.shape[1] - dx]
+            k = 2 * round(soft) + 1
+            shadow = cv2.blur(cv2.blur(shadow, (k, k)), (k, k))
+            # Up to 45 % darker under the shadow.
+            light = cv2.subtract(np.full_like(shadow, 255), cv2.convertScaleAbs(shadow, alpha=0.45))
+            if side is None:
+                keep = cv2.multiply(keep, light, scale=1 / 255.0)
+            else:  # the sides are drawn over the shadow, so it has to go down first
+                target[:] = cv2.multiply(target, cv2.merge((light, light, light)), scale=1 / 255.0)
+    region = roi
+    if side is not None:
+        # The sides go straight onto the frame (only their own pixels are touched); the top covers them next.
+        pts = [np.round(side * 16).astype(np.int32)]  # 4 bits of sub-pixel precision
+        cv2.fillPoly(frame, pts, p.texture.side_bgr, cv2.LINE_AA, shift=4)
+        cv2.fillPoly(ids, pts, index, cv2.LINE_8, shift=4)
+        sx0, sy0 = np.floor(side.min(axis=0)).astype(int)
+        sx1, sy1 = np.ceil(side.max(axis=0)).astype(int) + 1
+        rx0, ry0, rx1, ry1 = roi if roi is not None else (IMAGE_W, IMAGE_H, 0, 0)
+        region = (
+            max(0, min(rx0, sx0)),
+            max(0, min(ry0, sy0)),
+            min(IMAGE_W, max(rx1, sx1)),
+            min(IMAGE_H, max(ry1, sy1)),
+        )
+        if region[2] <= region[0] or region[3] <= region[1]:
+            return (0, 0, 0, 0), 0
+    if roi is not None:
+        # frame = frame·keep + premultiplied texture: the "over" operator in 8-bit saturating arithmetic.
+        target[:] = cv2.add(cv2.multiply(target, cv2.merge((keep, keep, keep)), scale=1 / 255.0), tex)
+        solid = alpha >= 128
+        ids[y0:y1, x0:x1][solid] = index
+        if side is None:
+            return roi, int(np.count_nonzero(solid))
+    assert region is not None
+    gx0, gy0, gx1, gy1 = region
+    return region, int(np.count_nonzero(ids[gy0:gy1, gx0:gx1] == index))
 
 
 def _lighting(frame: np.ndarray, rng: np.random.Generator) -> np.ndarray:
