@@ -38,6 +38,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("store_id")
     p.add_argument("--name", required=True)
     p.add_argument("--currency", default=None, help="ISO 4217 code (default: the backend's currency)")
+    p.add_argument("--audit-base-rate", type=float, default=None, help="chance of a random audit for a new shopper")
+    p.add_argument("--audit-min-rate", type=float, default=None, help="chance of an audit for the most trusted")
+    p.add_argument(
+        "--audit-value-doubling", type=int, default=None, help="basket value (minor units) that doubles the chance"
+    )
     p.set_defaults(handler=_add_store)
     p = sub.add_parser("add-staff", help="add a staff account (password read from standard input)")
     p.add_argument("username")
@@ -90,15 +95,26 @@ def _add_store(args: argparse.Namespace) -> int:
         currency_exponent(currency)
     except MoneyError as exc:
         raise CliError(str(exc)) from None
+    policy_args = {
+        "base_rate": args.audit_base_rate,
+        "min_rate": args.audit_min_rate,
+        "value_doubling_minor": args.audit_value_doubling,
+    }
+    for key, value in policy_args.items():
+        if value is not None and (value < 0 or (key.endswith("rate") and value > 1)):
+            raise CliError(f"--audit-{key.replace('_', '-')}: out of range")
     engine = _engine(settings)
     _require_migrated(engine)
     with Session(engine) as session, session.begin():
         store = session.get(Store, args.store_id)
         if store is None:
-            session.add(Store(id=args.store_id, name=args.name, currency=currency))
+            store = Store(id=args.store_id, name=args.name, currency=currency, audit_policy={})
+            session.add(store)
         else:
             store.name, store.currency = args.name, currency
-    print(f"store {args.store_id}: {args.name} ({currency})")
+        store.audit_policy = {**(store.audit_policy or {}), **{k: v for k, v in policy_args.items() if v is not None}}
+        policy = store.audit_policy
+    print(f"store {args.store_id}: {args.name} ({currency}), audit policy {policy or 'default'}")
     return 0
 
 
@@ -119,8 +135,16 @@ def _serve(args: argparse.Namespace) -> int:
         create_app(settings)  # fail here, with one line, rather than inside a worker
     except NotMigratedError as exc:
         raise CliError(str(exc)) from None
+    from backend.logging_setup import uvicorn_log_config
+
     uvicorn.run(
-        "backend.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers, log_level="info"
+        "backend.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=uvicorn_log_config(),
+        access_log=False,
     )
     return 0
 

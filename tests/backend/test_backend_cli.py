@@ -34,6 +34,9 @@ def test_store_it_sets_up_a_store(env: dict[str, str], tmp_path: Path) -> None:
     assert "migrated from empty" in bc(env, "backend", "migrate").stdout
     assert "already at" in bc(env, "backend", "migrate").stdout
     assert bc(env, "backend", "add-store", "demo", "--name", "Demo Store").returncode == 0
+    policy = bc(env, "backend", "add-store", "demo", "--name", "Demo Store", "--audit-base-rate", "0.2")
+    assert "'base_rate': 0.2" in policy.stdout
+    assert bc(env, "backend", "add-store", "demo", "--name", "x", "--audit-base-rate", "2").returncode == 2
 
     imported = bc(env, "catalog", "import", str(CATALOG))
     assert imported.returncode == 0 and "3 added" in imported.stdout

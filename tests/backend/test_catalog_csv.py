@@ -55,3 +55,14 @@ def test_all_problems_are_reported_not_just_the_first() -> None:
 def test_missing_columns_or_rows(text: str) -> None:
     with pytest.raises(CatalogError):
         parse_catalog(text)
+
+
+def test_the_simulators_demo_catalog_imports() -> None:
+    from pathlib import Path
+
+    import hardware_sim
+
+    text = (Path(hardware_sim.__file__).parent / "data" / "demo_catalog.csv").read_text()
+    rows = parse_catalog(text, store_scheme=DEFAULT_STORE_SCHEME)
+    assert len(rows) >= 40
+    assert {r.sold_by for r in rows} == {"piece", "weight"}
