@@ -1,4 +1,4 @@
-"""``basketcheck sim``: run a simulated station, render frames, validate scenario files (and the scale, when built).
+"""``basketcheck sim``: run a simulated station, render frames, validate scenario files, run the scale alone.
 
 Subcommands:
 
@@ -7,13 +7,12 @@ Subcommands:
 * ``render`` — write camera frames as PNG (random baskets from a seed, or a scenario's basket), with the ground
   truth as JSON next to each;
 * ``scenarios validate [FILES]`` — check scenario files (default: the shipped suite);
-* ``scale`` — the weighing issue's own simulator commands (only when ``hardware_sim.scale_cli`` exists).
+* ``scale`` — just the simulated scale on a pty (:mod:`hardware_sim.scale_cli`).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from dataclasses import asdict
@@ -21,8 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from backend.cli import CliError
-
-SCALE_CLI = "hardware_sim.scale_cli"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -56,18 +53,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ls = scen.add_parser("list", help="list the shipped scenarios with their expected verdicts")
     ls.set_defaults(handler=_list)
 
-    scale_cli = _scale_cli()
-    if scale_cli is not None:
-        scale_cli.configure(sub.add_parser("scale", help="the simulated scale on a pty (weighing issue)"))
+    from hardware_sim import scale_cli
 
-
-def _scale_cli() -> Any | None:
-    try:
-        return importlib.import_module(SCALE_CLI)
-    except ModuleNotFoundError as exc:
-        if exc.name != SCALE_CLI:
-            raise
-        return None
+    scale_cli.configure(sub.add_parser("scale", help="just the simulated scale on a pty"))
 
 
 def _station(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""A simulated validation unit: one scene, its camera stream and, when built, its scale on a pty.
+"""A simulated validation unit: one scene, its camera stream and its scale on a pty.
 
 The camera (:mod:`hardware_sim.camera_server`) and the scale (:mod:`hardware_sim.scale_device`, the weighing
 issue's device) both read the same :class:`~hardware_sim.scene.Scene`, so placing a scenario's basket
@@ -8,12 +8,11 @@ testers through ``basketcheck sim station``.
 
 from __future__ import annotations
 
-import importlib
 import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hardware_sim.camera_server import CameraServer
 from hardware_sim.catalog import Catalog, load_demo_catalog
@@ -22,18 +21,8 @@ from hardware_sim.scenario import Fault, Scenario
 from hardware_sim.scenario_layout import Event, basket_items, timeline
 from hardware_sim.scene import PlacedItem, Scene
 
-SCALE_MODULE = "hardware_sim.scale_device"
-
-
-def scale_device_class() -> Any | None:
-    """The weighing issue's ``SimulatedScaleDevice``, or None while that module is not built."""
-    try:
-        module = importlib.import_module(SCALE_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != SCALE_MODULE:
-            raise
-        return None
-    return getattr(module, "SimulatedScaleDevice", None)
+if TYPE_CHECKING:
+    from hardware_sim.scale_device import SimulatedScaleDevice
 
 
 class UnsupportedFault(RuntimeError):
@@ -58,11 +47,11 @@ class SimStation:
         self.seed = seed
         self.scene = Scene()
         self.camera = CameraServer(self.scene, host=host, port=camera_port, fps=fps, seed=seed, catalog=self.catalog)
-        self.scale: Any | None = None
+        self.scale: SimulatedScaleDevice | None = None
         if with_scale:
-            device = scale_device_class()
-            if device is not None:
-                self.scale = device(self.scene, seed=seed, **(scale_options or {}))
+            from hardware_sim.scale_device import SimulatedScaleDevice
+
+            self.scale = SimulatedScaleDevice(self.scene, seed=seed, **(scale_options or {}))
         self.active_faults: dict[str, Fault] = {}
         self.skipped_faults: list[str] = []  # faults play() could not produce, with the reason
         self.scenario: Scenario | None = None

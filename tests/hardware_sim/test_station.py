@@ -11,9 +11,7 @@ import pytest
 from hardware_sim.camera_server import camera_options
 from hardware_sim.render import render
 from hardware_sim.scenario import find_scenario
-from hardware_sim.station import SimStation, UnsupportedFault, scale_device_class
-
-needs_scale = pytest.mark.skipif(scale_device_class() is None, reason="the simulated scale is not built yet")
+from hardware_sim.station import SimStation, UnsupportedFault
 
 
 def _read_frame(url: str) -> np.ndarray:
@@ -45,7 +43,6 @@ def test_camera_shows_the_placed_scenario(sim_station: SimStation) -> None:
     assert status["total_mass_g"] == pytest.approx(sum(i.mass_g for i in items), abs=0.2)
 
 
-@needs_scale
 def test_scale_and_camera_agree_on_the_basket(sim_station: SimStation) -> None:
     from firmware_bridge.scale import open_scale
 
@@ -68,7 +65,6 @@ def test_scale_and_camera_agree_on_the_basket(sim_station: SimStation) -> None:
         )
 
 
-@needs_scale
 def test_scale_faults_are_injected_and_cleared(sim_station: SimStation) -> None:
     sim_station.inject("scale_unplugged")
     assert sim_station.status()["faults"] == ["scale_unplugged"]
