@@ -27,6 +27,11 @@ def basket_lines(session: Session, trip: Trip) -> list[basket.Line]:
     return basket.fold(events, products)
 
 
+def basket_total(session: Session, trip: Trip) -> int:
+    """What the basket costs now, in minor units."""
+    return sum(line.total_minor for line in basket_lines(session, trip))
+
+
 def trip_out(session: Session, trip: Trip, currency: str) -> TripOut:
     lines = basket_lines(session, trip)
     return TripOut(

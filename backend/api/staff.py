@@ -120,7 +120,7 @@ def _summary(session: Session, flag: Flag, currency: str) -> FlagSummary:
     verdict = session.get(Verdict, flag.verdict_id)
     owner = session.get(StaffUser, flag.owner_id) if flag.owner_id else None
     assert trip is not None and verdict is not None
-    total = sum(line.total_minor for line in trips.basket_lines(session, trip))
+    total = trips.basket_total(session, trip)
     end = flag.resolved_at or utcnow()
     return FlagSummary(
         flag_id=flag.id,

@@ -12,7 +12,7 @@ from backend.models import Flag, Payment, Shopper, Trip, Verdict, utcnow
 from backend.payments import settlement
 from backend.problems import Problem
 from backend.schemas_units import BindCodeOut, HeartbeatIn, HeartbeatOut, SessionOut, VerdictIn, VerdictOut
-from backend.trips import basket_lines
+from backend.trips import basket_total
 from backend.unit_auth import SignedRequestDep, UnitDep
 
 router = APIRouter(prefix="/v1/units/me", tags=["units"])
@@ -67,7 +67,7 @@ def settle_passed_trip_app(app: FastAPI, trip_id: str) -> None:
         trip = session.get(Trip, trip_id)
         if trip is None or trip.status != "passed":
             return
-        total = sum(line.total_minor for line in basket_lines(session, trip))
+        total = basket_total(session, trip)
     try:
         payment = settlement.capture(make_session, app.state.payment_provider, trip_id=trip_id, total_minor=total)
     except Problem:
@@ -107,7 +107,7 @@ def post_verdict(
     assert trip is not None
     verdict = units.store_verdict(session, unit, trip, body, raw_document, attachments)
     shopper = session.get(Shopper, trip.shopper_id)
-    total = sum(line.total_minor for line in basket_lines(session, trip))
+    total = basket_total(session, trip)
     if doc.kind == "PASS":
         trip.status = "passed"
         if shopper is not None:

@@ -260,3 +260,40 @@ def live_server(app: FastAPI) -> Iterator[LiveServer]:
     yield LiveServer(f"http://127.0.0.1:{port}", app)
     server.should_exit = True
     thread.join(timeout=10)
+
+
+def checked_out_trip(http: Any, unit: UnitActor, *codes: str) -> tuple[dict[str, str], str]:
+    """A new shopper who scanned ``codes`` and checked out at ``unit`` (card pre-authorised)."""
+    headers = new_shopper(http)
+    trip = new_trip(http, headers)
+    scan(http, headers, trip, *codes)
+    response = checkout(http, headers, trip, unit.bind_qr())
+    assert response.status_code == 200, response.text
+    return headers, trip
+
+
+class EventListener:
+    """Reads a staff member's live event stream in a thread and keeps the first event of one type."""
+
+    def __init__(self, http: Any, event_type: str) -> None:
+        self.http = http
+        self.event_type = event_type
+        self.seen: list[str] = []
+        self.subscribed = threading.Event()
+        self.thread = threading.Thread(target=self._listen, daemon=True)
+
+    def _listen(self) -> None:
+        with self.http.stream("GET", "/v1/staff/events") as stream:
+            for line in stream.iter_lines():
+                self.subscribed.set()
+                if line.startswith(f"event: {self.event_type}"):
+                    self.seen.append(line)
+                    return
+
+    def __enter__(self) -> EventListener:
+        self.thread.start()
+        assert self.subscribed.wait(10), "the event stream did not open"
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.thread.join(timeout=15)

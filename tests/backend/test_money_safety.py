@@ -15,7 +15,17 @@ from sqlalchemy.orm import Session
 from backend import ledger
 from backend.app import create_app
 from backend.models import LedgerEntry, Payment, Trip
-from tests.backend.conftest import COLA_CODE, GUM_CODE, SETTINGS, UnitActor, checkout, new_shopper, new_trip, scan
+from tests.backend.conftest import (
+    COLA_CODE,
+    GUM_CODE,
+    SETTINGS,
+    UnitActor,
+    checked_out_trip,
+    checkout,
+    new_shopper,
+    new_trip,
+    scan,
+)
 
 CONCURRENT = 50
 
@@ -25,10 +35,7 @@ def test_exactly_one_capture_under_concurrent_duplicate_verdicts(
 ) -> None:
     with httpx.Client(base_url=live_server.url, timeout=30) as http:
         unit = UnitActor(http, unit_credentials)
-        headers = new_shopper(http)
-        trip = new_trip(http, headers)
-        scan(http, headers, trip, COLA_CODE, GUM_CODE)
-        assert checkout(http, headers, trip, unit.bind_qr()).status_code == 200
+        _headers, trip = checked_out_trip(http, unit, COLA_CODE, GUM_CODE)
         body = unit.verdict_body(unit.session(), "PASS")
 
     def send(_: int) -> int:
@@ -71,10 +78,7 @@ def test_a_crash_between_capture_and_commit_is_finished_on_restart(
 ) -> None:
     client = TestClient(app, raise_server_exceptions=False)
     unit = UnitActor(client, unit_credentials)
-    headers = new_shopper(client)
-    trip = new_trip(client, headers)
-    scan(client, headers, trip, COLA_CODE)
-    checkout(client, headers, trip, unit.bind_qr())
+    _headers, trip = checked_out_trip(client, unit, COLA_CODE)
     body = unit.verdict_body(unit.session(), "PASS")
 
     def die(*_args, **_kwargs):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,16 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.models import LedgerEntry, Payment
-from tests.backend.conftest import (
-    COLA_CODE,
-    UnitActor,
-    checkout,
-    free_port,
-    new_shopper,
-    new_trip,
-    scan,
-    staff_login,
-)
+from tests.backend.conftest import COLA_CODE, EventListener, UnitActor, checked_out_trip, free_port, staff_login
 
 pytestmark = [
     pytest.mark.postgres,
@@ -86,41 +76,20 @@ def two_backends(migrated_engine) -> Iterator[tuple[str, str]]:
 
 def test_a_flag_raised_through_one_process_reaches_a_dashboard_on_the_other(two_backends, unit_credentials) -> None:
     a, b = two_backends
-    seen: list[str] = []
     with httpx.Client(base_url=a, timeout=20) as staff:
         staff_login(staff, "alice")
-        subscribed = threading.Event()
-
-        def listen() -> None:
-            with staff.stream("GET", "/v1/staff/events") as stream:
-                for line in stream.iter_lines():
-                    subscribed.set()
-                    if line.startswith("event: flag"):
-                        seen.append(line)
-                        return
-
-        listener = threading.Thread(target=listen, daemon=True)
-        listener.start()
-        assert subscribed.wait(10)
-        with httpx.Client(base_url=b, timeout=20) as http:
+        with EventListener(staff, "flag") as listener, httpx.Client(base_url=b, timeout=20) as http:
             unit = UnitActor(http, unit_credentials)
-            headers = new_shopper(http)
-            trip = new_trip(http, headers)
-            scan(http, headers, trip, COLA_CODE)
-            checkout(http, headers, trip, unit.bind_qr())
+            checked_out_trip(http, unit, COLA_CODE)
             assert unit.send_verdict(unit.verdict_body(unit.session(), "FLAG")).status_code == 200
-        listener.join(timeout=15)
-    assert seen == ["event: flag"]
+    assert listener.seen == ["event: flag"]
 
 
 def test_duplicate_verdicts_across_processes_capture_once(two_backends, unit_credentials, migrated_engine) -> None:
     a, b = two_backends
     with httpx.Client(base_url=a, timeout=20) as http:
         unit = UnitActor(http, unit_credentials)
-        headers = new_shopper(http)
-        trip = new_trip(http, headers)
-        scan(http, headers, trip, COLA_CODE)
-        checkout(http, headers, trip, unit.bind_qr())
+        _headers, trip = checked_out_trip(http, unit, COLA_CODE)
         body = unit.verdict_body(unit.session(), "PASS")
 
     def send(i: int) -> int:

@@ -9,24 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.models import FlagEvent, LedgerEntry
-from tests.backend.conftest import (
-    COLA,
-    COLA_CODE,
-    GUM_CODE,
-    UnitActor,
-    checkout,
-    new_shopper,
-    new_trip,
-    scan,
-    staff_login,
-)
+from tests.backend.conftest import COLA, COLA_CODE, GUM_CODE, EventListener, UnitActor, checked_out_trip, staff_login
 
 
 def flagged_trip(client: TestClient, unit: UnitActor) -> tuple[dict[str, str], str, int]:
-    headers = new_shopper(client)
-    trip = new_trip(client, headers)
-    scan(client, headers, trip, COLA_CODE)
-    checkout(client, headers, trip, unit.bind_qr())
+    headers, trip = checked_out_trip(client, unit, COLA_CODE)
     body = unit.verdict_body(unit.session(), "FLAG", attachments={"photo": b"\xff\xd8\xff\xe0fake-jpeg"})
     response = unit.send_verdict(body)
     assert response.status_code == 200, response.text
@@ -145,27 +132,10 @@ def test_units_and_todays_numbers(client: TestClient, unit: UnitActor) -> None:
 
 
 def test_live_events_reach_a_subscriber(app, live_server, unit_credentials) -> None:
-    import threading
-
     import httpx
 
-    events: list[str] = []
     with httpx.Client(base_url=live_server.url, timeout=10) as staff:
         staff_login(staff, "alice")
-        subscribed = threading.Event()
-
-        def listen() -> None:
-            with staff.stream("GET", "/v1/staff/events") as stream:
-                for line in stream.iter_lines():
-                    subscribed.set()
-                    if line.startswith("event: flag"):
-                        events.append(line)
-                        return
-
-        listener = threading.Thread(target=listen, daemon=True)
-        listener.start()
-        assert subscribed.wait(5)
-        with httpx.Client(base_url=live_server.url, timeout=10) as http:
+        with EventListener(staff, "flag") as listener, httpx.Client(base_url=live_server.url, timeout=10) as http:
             flagged_trip(http, UnitActor(http, unit_credentials))  # type: ignore[arg-type]
-        listener.join(timeout=10)
-    assert events == ["event: flag"]
+    assert listener.seen == ["event: flag"]
