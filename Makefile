@@ -32,17 +32,23 @@ $(VENV_TRAIN)/.installed: pyproject.toml
 	$(VENV_TRAIN)/bin/python -m pip install -q -e '.[train,dev]'
 	@touch $@
 
+# The staff dashboard's browser tests drive Debian's Chromium (never a browser download).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "install Chromium (Debian package 'chromium') for the browser tests"; exit 2; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 demo: $(VENV)/.installed
 	$(VENV)/bin/basketcheck demo
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(CHROMIUM)
 	$(VENV)/bin/python -m pytest -m "not train" $(PYTEST_ARGS)
 
 test-train: $(VENV_TRAIN)/.installed
 	$(VENV_TRAIN)/bin/python -m pytest -m train $(PYTEST_ARGS)
 
 # The tests that touch the database, against the DATABASE_URL in the environment (PostgreSQL in CI).
-test-postgres: $(VENV)/.installed
+test-postgres: $(VENV)/.installed $(CHROMIUM)
 	@test -n "$$DATABASE_URL" || { echo "make test-postgres: set DATABASE_URL=postgresql+psycopg://…"; exit 2; }
 	$(VENV)/bin/python -m pytest -m "not train" tests/backend $(PYTEST_ARGS)
 

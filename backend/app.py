@@ -20,6 +20,7 @@ from backend.models import Trip
 from backend.payments import settlement
 from backend.payments.sandbox import SandboxProvider
 from backend.settings import Settings
+from backend.staff_web import pages as staff_pages
 
 log = logging.getLogger("backend")
 RECONCILE_EVERY_S = 30.0
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     metrics.install(app)
     for module in (health, catalog, trips, units, staff):
         app.include_router(module.router)
+    staff_pages.install(app)
     return app
 
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from backend.schemas import BasketOut
+from backend.schemas import BasketOut, LineOut
 
 
 class Strict(BaseModel):
@@ -71,7 +71,8 @@ class FlagDetail(FlagSummary):
     score: float
     audit: bool
     verdict: dict[str, Any]
-    basket: BasketOut
+    basket: BasketOut  # now, with staff corrections
+    scanned: list[LineOut]  # as the shopper scanned it
     evidence: list[EvidenceRef]
     shopper: ShopperSummary
     history: list[FlagHistoryItem]

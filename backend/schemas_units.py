@@ -60,8 +60,29 @@ class Reason(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+class DetectionOut(Strict):
+    """One thing the camera saw, in the photo's pixels."""
+
+    label: str = Field(max_length=200)
+    gtin14: str | None = Field(default=None, max_length=14)  # None: not merchandise
+    box: list[float] = Field(min_length=4, max_length=4)  # x1, y1, x2, y2
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class WeightSummary(Strict):
+    """The weighing the verdict rests on."""
+
+    expected_g: float
+    sigma_g: float = Field(ge=0.0)
+    measured_g: float
+    tare_g: float = 0.0
+
+
 class VerdictDocument(Strict):
-    """The verdict as the unit signed it."""
+    """The verdict as the unit signed it, with what the staff dashboard shows of it.
+
+    ``seen`` counts products by GTIN-14 as the camera saw them; ``detections`` are the boxes on the photo
+    evidence; ``weight_trace`` is [seconds, grams] pairs from the basket's arrival to the decision."""
 
     verdict_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     unit_id: str = Field(max_length=40)
@@ -75,6 +96,11 @@ class VerdictDocument(Strict):
     explanation: str = Field(default="", max_length=2000)
     signed_at: AwareDatetime
     evidence: dict[str, str] = Field(default_factory=dict)  # name → SHA-256 hex of the attachment
+    seen: dict[str, int] = Field(default_factory=dict, max_length=500)
+    non_merchandise: int = Field(default=0, ge=0)
+    detections: list[DetectionOut] = Field(default_factory=list, max_length=500)
+    weight: WeightSummary | None = None
+    weight_trace: list[list[float]] = Field(default_factory=list, max_length=5000)
 
 
 class EvidenceIn(Strict):

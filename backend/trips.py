@@ -16,11 +16,16 @@ from backend.settings import Settings
 OPEN_FOR_SCANNING = ("shopping", "recheck")
 
 
-def basket_lines(session: Session, trip: Trip) -> list[basket.Line]:
+STAFF_EVENT_PREFIX = "staff-"  # event ids of corrections staff made while resolving a flag
+
+
+def basket_lines(session: Session, trip: Trip, *, shopper_only: bool = False) -> list[basket.Line]:
+    """The basket's lines now; ``shopper_only``: as the shopper scanned it, without staff corrections."""
     rows = session.scalars(select(ScanEvent).where(ScanEvent.trip_id == trip.id)).all()
     events = [
         basket.Event(r.event_id, r.action, r.line_key, r.gtin14, r.quantity, r.client_time, r.weight_g, r.price_minor)
         for r in rows
+        if not (shopper_only and r.event_id.startswith(STAFF_EVENT_PREFIX))
     ]
     gtins = {e.gtin14 for e in events}
     products = {p.gtin14: product_info(p) for p in session.scalars(select(Product).where(Product.gtin14.in_(gtins)))}
@@ -30,6 +35,10 @@ def basket_lines(session: Session, trip: Trip) -> list[basket.Line]:
 def basket_total(session: Session, trip: Trip) -> int:
     """What the basket costs now, in minor units."""
     return sum(line.total_minor for line in basket_lines(session, trip))
+
+
+def line_out(line: basket.Line) -> LineOut:
+    return LineOut(**{k: getattr(line, k) for k in LineOut.model_fields})
 
 
 def trip_out(session: Session, trip: Trip, currency: str) -> TripOut:
@@ -42,7 +51,7 @@ def trip_out(session: Session, trip: Trip, currency: str) -> TripOut:
         version=trip.version,
         created_at=trip.created_at,
         basket=BasketOut(
-            lines=[LineOut(**{k: getattr(line, k) for k in LineOut.model_fields}) for line in lines],
+            lines=[line_out(line) for line in lines],
             item_count=sum(line.quantity for line in lines),
             total_minor=sum(line.total_minor for line in lines),
             currency=currency,

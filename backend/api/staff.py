@@ -188,6 +188,7 @@ def flag_detail(flag_id: RowId, user: StaffDep, session: SessionDep, settings: S
         audit=verdict.audit,
         verdict=verdict.document,
         basket=trips.trip_out(session, trip, settings.currency).basket,
+        scanned=[trips.line_out(line) for line in trips.basket_lines(session, trip, shopper_only=True)],
         evidence=[
             EvidenceRef(evidence_id=e.id, name=e.name, content_type=e.content_type, url=f"/v1/staff/evidence/{e.id}")
             for e in evidence
@@ -260,7 +261,7 @@ async def resolve(
             now = utcnow()
             events = [
                 ScanEventIn(
-                    event_id=f"staff-{flag.id}-a{i}",
+                    event_id=f"{trips.STAFF_EVENT_PREFIX}{flag.id}-a{i}",
                     action="add",
                     code=item.code,
                     quantity=item.quantity,
@@ -269,7 +270,7 @@ async def resolve(
                 for i, item in enumerate(body.add)
             ] + [
                 ScanEventIn(
-                    event_id=f"staff-{flag.id}-r{i}",
+                    event_id=f"{trips.STAFF_EVENT_PREFIX}{flag.id}-r{i}",
                     action="remove",
                     line_key=item.line_key,
                     quantity=item.quantity,

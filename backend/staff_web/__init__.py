@@ -1,0 +1,1 @@
+"""The staff dashboard: web pages under ``/staff`` that use the staff API (``/v1/staff``)."""

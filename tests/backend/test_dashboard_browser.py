@@ -1,0 +1,189 @@
+"""The staff dashboard in a real browser (Playwright driving Debian's Chromium).
+
+Two staff members sign in; a flag raised by a unit appears in the queue without a reload; one claims it and
+the other sees the claim; it is resolved by adding the missing item, and the backend's state follows.
+Screenshots of the queue and of a flag go to docs/images/ (shown in the README).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.models import Flag, Payment, Trip
+from tests.backend.conftest import GUM_CODE, PASSWORD, UnitActor, checked_out_trip
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "images"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: 'make test' installs Debian's chromium (or: apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def sign_in(browser, base: str, username: str):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1024, "height": 1366})  # a tablet, upright
+    page = context.new_page()
+    page.goto(f"{base}/staff/queue")
+    page.wait_for_url("**/staff/login**")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/staff/queue")  # exactly: the sign-in page's own URL ends in next=/staff/queue
+    return page
+
+
+def evidence_photo() -> tuple[bytes, list[dict[str, object]], dict[str, int]]:
+    """A real frame from the simulated camera, with its products as detections."""
+    import cv2
+
+    from hardware_sim.catalog import load_demo_catalog
+    from hardware_sim.render import render
+    from hardware_sim.render_layout import random_basket
+
+    catalog = load_demo_catalog()
+    frame, truth = render(random_basket(11, catalog=catalog), 11, catalog=catalog)
+    names = {p.gtin14: p.name for p in catalog}
+    detections: list[dict[str, object]] = []
+    seen: dict[str, int] = {}
+    for t in truth:
+        if t.kind != "product" or t.visible_fraction < 0.3:
+            continue
+        x1, y1, x2, y2 = (float(v) for v in t.visible_box)
+        detections.append({"label": names[t.ref], "gtin14": t.ref, "box": [x1, y1, x2, y2], "confidence": 0.93})
+        seen[t.ref] = seen.get(t.ref, 0) + 1
+    ok, jpeg = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    assert ok
+    return jpeg.tobytes(), detections, seen
+
+
+def raise_flag(base: str, unit_credentials) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    photo, detections, seen = evidence_photo()
+    with httpx.Client(base_url=base, timeout=30) as http:
+        unit = UnitActor(http, unit_credentials)
+        _headers, trip = checked_out_trip(http, unit, "4006381333931")
+        trace = [[i * 0.05, min(1, i / 8) * 2470 + (12 if 8 < i < 14 else 0)] for i in range(24)]
+        body = unit.verdict_body(
+            unit.session(),
+            "FLAG",
+            attachments={"photo": photo},
+            reasons=[{"code": "unexplained_weight", "message": "890 g more than scanned: about one unscanned item"}],
+            explanation="890 g more than scanned",
+            detections=detections,
+            seen=seen,
+            weight={"expected_g": 1580.0, "sigma_g": 14.0, "measured_g": 2470.0, "tare_g": 0.0},
+            weight_trace=trace,
+        )
+        response = unit.send_verdict(body)
+        assert response.status_code == 200, response.text
+        return trip, response.json()["flag_id"]
+
+
+def test_staff_handle_a_flag_live(browser, live_server, unit_credentials, migrated_engine) -> None:
+    base = live_server.url
+    alice = sign_in(browser, base, "alice")
+    bob = sign_in(browser, base, "bob")
+    assert alice.locator("#queue-empty").is_visible()
+
+    trip, flag_id = raise_flag(base, unit_credentials)
+    row = alice.locator(f'#queue tbody tr[data-flag-id="{flag_id}"]')
+    row.wait_for(timeout=10_000)  # arrived over the live stream: no reload
+    assert "890 g more than scanned" in row.inner_text()
+    alice.screenshot(path=str(SCREENSHOTS / "staff-queue.png"))
+
+    bob.goto(f"{base}/staff/flags/{flag_id}")
+    bob.locator("#flag-status").filter(has_text="open").wait_for()
+
+    alice.goto(f"{base}/staff/flags/{flag_id}")
+    alice.locator("#flag-status").filter(has_text="open").wait_for()
+    alice.locator("#photo-boxes rect").first.wait_for(state="attached")
+    alice.keyboard.press("c")  # claim
+    alice.locator("#flag-status").filter(has_text="claimed by alice").wait_for()
+    bob.locator("#flag-status").filter(has_text="claimed by alice").wait_for(timeout=10_000)  # live, no reload
+    assert bob.locator("#claim").is_disabled()
+
+    alice.keyboard.press("b")  # boxes off and on again
+    assert alice.locator("#toggle-boxes").get_attribute("aria-pressed") == "false"
+    alice.keyboard.press("b")
+    alice.keyboard.press("m")  # add missing items
+    alice.get_by_label("Barcode or GTIN of the missing item").fill(GUM_CODE)
+    alice.get_by_label("Reason (kept in the history)").fill("chewing gum under the bottle, not scanned")
+    alice.screenshot(path=str(SCREENSHOTS / "staff-flag.png"), full_page=True)
+    alice.get_by_role("button", name="Resolve").click()
+    alice.locator("#flag-status").filter(has_text="resolved").wait_for(timeout=10_000)
+    assert "resolve by alice" in alice.locator("#history").inner_text()
+
+    with Session(migrated_engine) as session:
+        flag = session.get(Flag, flag_id)
+        trip_row = session.get(Trip, trip)
+        payment = session.scalar(select(Payment).where(Payment.trip_id == trip))
+        assert flag is not None and flag.status == "resolved" and flag.resolution == "add_items"
+        assert trip_row is not None and trip_row.status == "paid"
+        assert payment is not None and payment.captured_minor == 199 + 129
+
+
+def test_a_stale_action_is_refused_with_a_clear_message(browser, live_server, unit_credentials) -> None:
+    base = live_server.url
+    _trip, flag_id = raise_flag(base, unit_credentials)
+    bob = sign_in(browser, base, "bob")
+    bob.goto(f"{base}/staff/flags/{flag_id}")
+    bob.locator("#flag-status").filter(has_text="open").wait_for()
+    bob.context.route("**/v1/staff/events", lambda route: route.abort())  # bob's page misses the live update
+    with httpx.Client(base_url=base, timeout=10) as alice:
+        csrf = alice.post("/v1/staff/login", json={"username": "alice", "password": PASSWORD}).json()["csrf_token"]
+        alice.post(f"/v1/staff/flags/{flag_id}/claim", json={"version": 1}, headers={"X-CSRF-Token": csrf})
+    bob.get_by_role("button", name="Claim").click()
+    error = bob.locator("#action-error")
+    error.wait_for()
+    assert "someone acted on this flag first" in error.inner_text()
+    bob.locator("#flag-status").filter(has_text="claimed by alice").wait_for()
+
+
+def test_pages_need_a_session_and_evidence_needs_staff(browser, live_server, unit_credentials) -> None:
+    base = live_server.url
+    _trip, flag_id = raise_flag(base, unit_credentials)
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{base}/staff/flags/{flag_id}")
+    assert "/staff/login" in page.url
+    assert httpx.get(f"{base}/v1/staff/evidence/1").status_code == 401
+    response = page.request.get(f"{base}/staff/login")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    context.close()
+
+
+def test_overview_shows_units_and_todays_numbers(browser, live_server, unit_credentials) -> None:
+    base = live_server.url
+    raise_flag(base, unit_credentials)
+    with httpx.Client(base_url=base, timeout=10) as http:
+        UnitActor(http, unit_credentials).request("POST", "/v1/units/me/heartbeat", {"state": "idle", "faults": {}})
+    page = sign_in(browser, base, "mia")
+    page.get_by_role("link", name="Store overview").click()
+    page.locator("#units tbody tr").first.wait_for()
+    assert "online" in page.locator("#units").inner_text()
+    page.locator("#stats dd").first.wait_for()
+    assert "Flagged" in page.locator("#stats").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "staff-overview.png"), full_page=True)
