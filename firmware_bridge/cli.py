@@ -92,6 +92,7 @@ def monitor(args: argparse.Namespace) -> int:
     scale = _open(args)
     started = time.monotonic()
     next_line = 0.0
+    shown: tuple[bool, frozenset[str]] | None = None
     print(f"# {scale.info.kind} scale {scale.info.device} on {args.url}; Ctrl-C to stop", file=sys.stderr)
     try:
         while args.seconds is None or time.monotonic() - started < args.seconds:
@@ -100,9 +101,11 @@ def monitor(args: argparse.Namespace) -> int:
                 now = time.monotonic()
                 if args.seconds is not None and now - started >= args.seconds:
                     break
-                # Faults show at once; otherwise a few lines a second stay readable.
-                if now < next_line and r.ok:
+                # A change of state (stable, moving, a fault) shows at once; otherwise a few lines a second.
+                state = (r.stable, r.faults)
+                if now < next_line and state == shown:
                     continue
+                shown = state
                 next_line = now + 1.0 / args.rate
                 print(_json(r) if args.json else _line(r), flush=True)
     except KeyboardInterrupt:

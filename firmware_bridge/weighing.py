@@ -180,7 +180,7 @@ class WeighingEngine:
             else:
                 found.add("initial_zero_out_of_range")
         elif self._zeroed and stable and self.zero_tracking:
-            self._track_zero(t, e)
+            self._track_zero(t, gross, e)
 
         if self._last_t is not None and t < self._last_t:
             self.reset_motion()
@@ -217,11 +217,14 @@ class WeighingEngine:
         self.last = reading
         return reading
 
-    def _track_zero(self, t: float, e: float) -> None:
+    def _track_zero(self, t: float, gross: float, e: float) -> None:
         if self._last_t is None or t <= self._last_t:
             return
         mean = self._stability.mean()
-        if mean is None or abs(mean) >= ZERO_TRACKING_BAND_E * e or self._tare:
+        band = ZERO_TRACKING_BAND_E * e
+        # Both the window's mean and the newest value must be near zero: a small real load that just arrived
+        # inside a stable window (a step below the band) is not drift.
+        if mean is None or abs(mean) >= band or abs(gross) >= band or self._tare:
             return
         # Move each cell's zero towards its current reading, the whole scale by at most 0.5 e/s.
         budget = ZERO_TRACKING_RATE_E_PER_S * e * (t - self._last_t)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import random
 import threading
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -114,6 +115,9 @@ class LoadCellPhysics:
         self._zero_tc = [rng.choice((-1, 1)) * self.options.zero_tc_g_per_c * rng.uniform(0.5, 1) for _ in range(CELLS)]
         self._temp_phase = rng.uniform(0, 2 * math.pi)
         self.changes: list[tuple[float, int, float]] = []  # (time, scene version, new total) for benchmarks
+        # Every transient, kept (bounded) so the ringing at a past moment can be told after the model has
+        # folded settled ones away: benchmarks judge readings that lag the simulation by up to seconds.
+        self._history: deque[Transient] = deque(maxlen=2000)
 
     def set_scene(self, t: float, snapshot: SceneSnapshot, instant: bool = False) -> None:
         """The scene changed at time ``t``: start the transient towards its new static loads.
@@ -130,7 +134,9 @@ class LoadCellPhysics:
             kmin, kmax = self.options.kick_range
             # An item that is put down lands (overshoot); one that is lifted off does not kick as hard.
             kick = self._rng.uniform(kmin, kmax) * (1.0 if sum(delta) > 0 else 0.3)
-            self._transients.append(Transient(t, delta, ring_frequency_hz(sum(loads)), self._rng.uniform(lo, hi), kick))
+            transient = Transient(t, delta, ring_frequency_hz(sum(loads)), self._rng.uniform(lo, hi), kick)
+            self._transients.append(transient)
+            self._history.append(transient)
             self.changes.append((t, snapshot.version, snapshot.total_mass_g))
 
     def bump(self, t: float, peak_g: float = 300.0) -> None:
@@ -139,7 +145,9 @@ class LoadCellPhysics:
             lo, hi = self.options.tau_range_s
             tau = self._rng.uniform(lo, hi)
             share = tuple(peak_g / CELLS for _ in range(CELLS))
-            self._transients.append(Transient(t, share, ring_frequency_hz(sum(self._static)), tau, 0.0, step=False))
+            transient = Transient(t, share, ring_frequency_hz(sum(self._static)), tau, 0.0, step=False)
+            self._transients.append(transient)
+            self._history.append(transient)
 
     def temperature_c(self, t: float) -> float:
         o = self.options
@@ -188,7 +196,12 @@ class LoadCellPhysics:
     def ringing_total_at(self, t: float) -> float:
         """How far (grams, signed) the ringing of recent changes moves the total from its static value at ``t``."""
         with self._lock:
-            return sum(sum(tr.delta_g) * tr.ringing(t) for tr in self._transients)
+            total = 0.0
+            for tr in reversed(self._history):
+                if t - tr.start_s > 2.0:  # older ones have long died away (12 tau < 1 s)
+                    break
+                total += sum(tr.delta_g) * tr.ringing(t)
+            return total
 
     def static_total(self) -> float:
         """The settled load on the tray now (scene truth), tray excluded."""

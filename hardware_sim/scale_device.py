@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import heapq
+import itertools
 import math
 import os
 import random
@@ -29,6 +31,7 @@ import tempfile
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -142,6 +145,8 @@ class SimulatedScaleDevice:
         self._pending_reboot = False
         self._boot_at: float | None = None
         self._requests: deque[str] = deque()
+        self._schedule: list[tuple[float, int, Callable[[], object]]] = []
+        self._schedule_ids = itertools.count()
         self._lock = threading.Lock()
         self._load_cache: tuple[float, list[float]] = (math.nan, [0.0] * CELLS)
         self._running = False
@@ -226,6 +231,26 @@ class SimulatedScaleDevice:
     def bump(self, peak_g: float = 300.0) -> None:
         """Knock the tray: a burst of ringing with no change of load (the scale must not call it stable)."""
         self.physics.bump(self.clock.now, peak_g)
+
+    def at(self, sim_time_s: float, action: Callable[[], object]) -> None:
+        """Run ``action`` in the device thread at simulated time ``sim_time_s`` (scripted scene changes).
+
+        Changes made this way happen at an exact simulated moment, whatever the wall clock and the machine's
+        load: what benchmarks and deterministic tests need."""
+        with self._lock:
+            heapq.heappush(self._schedule, (sim_time_s, next(self._schedule_ids), action))
+
+    def _run_due(self) -> None:
+        while True:
+            with self._lock:
+                if not self._schedule or self._schedule[0][0] > self.clock.now:
+                    return
+                _t, _n, action = heapq.heappop(self._schedule)
+            action()
+
+    def _next_scheduled(self) -> float:
+        with self._lock:
+            return self._schedule[0][0] if self._schedule else math.inf
 
     def _request(self, what: str) -> None:
         done = threading.Event()
@@ -332,7 +357,7 @@ class SimulatedScaleDevice:
             else:
                 next_t = min(min(adc.next_ready_s() for adc in self.adcs), self.clock.now + fw.idle_us() / 1e6)
                 next_t = min(next_t, self.clock.now + HEARTBEAT_US / 1e6)
-            next_t = max(next_t, self.clock.now)
+            next_t = max(min(next_t, self._next_scheduled()), self.clock.now)
             if self.speed != math.inf:
                 wait = (next_t - sim0) / self.speed - (time.monotonic() - wall0)
                 if wait > 0:
@@ -346,6 +371,7 @@ class SimulatedScaleDevice:
                 elif wait < -0.25:  # fell behind (machine busy): do not try to catch up in a burst
                     wall0, sim0 = time.monotonic(), next_t
             self.clock.now = next_t
+            self._run_due()
             if fw is None:
                 if self._boot_at is not None and self.clock.now >= self._boot_at:
                     self._boot_at = None

@@ -248,13 +248,15 @@ class Firmware:
         if len(history) > 3:
             history.pop(0)
         if len(history) == 3:
-            ordered = sorted(history)
-            median = ordered[1]
-            # Only the middle read can be judged: a jump in the newest one may be a real load change.
+            # Spike filter (Hampel-style, one conversion of delay): the middle read is replaced by the median of
+            # the three only when it is far from it. A plain median would also shave the crests of fast
+            # ringing and make the host see a load at rest that is still swinging.
+            median = sorted(history)[1]
             if abs(history[1] - median) > SPIKE_COUNTS:
                 ch.sticky |= F_SPIKE
                 ch.spikes += 1
-            ch.value = median
+                history[1] = median  # so the spike does not come back as the next read's neighbour
+            ch.value = history[1]
         else:
             ch.value = raw
         if not ch.fresh:  # the age of the oldest unsent conversion decides when a late channel is given up on

@@ -3,7 +3,7 @@
 The interface the firmware loop uses (and the simulator's driver copies) is::
 
     is_ready() -> bool      DOUT low: a conversion is waiting
-    read() -> int           the conversion as a signed 24-bit count (gain 128, channel A)
+    read() -> int | None    the conversion as a signed 24-bit count (gain 128, channel A); None if disturbed
     power_down()            PD_SCK high > 60 us
     power_up()              PD_SCK low; the chip restarts and its first conversions are unsettled
 
@@ -31,6 +31,11 @@ def sleep_us(us):
 
 
 SETTLE_READS = 4
+# With interrupts off a read takes ~100–300 us on an RP2040; far longer means something held PD_SCK high
+# past 60 us (an NMI, a flash stall) and the chip may have powered down mid-read: the value is not trusted.
+MAX_READ_US = 1500
+_ticks_us = getattr(time, "ticks_us", None)
+_ticks_diff = getattr(time, "ticks_diff", None)
 RAIL_HIGH = 0x7FFFFF
 RAIL_LOW = -0x800000
 
@@ -59,6 +64,7 @@ class HX711:
         # 24 data bits + 1 pulse selecting channel A / gain 128 for the next conversion. Interrupts off: a
         # pause with PD_SCK high longer than 60 us would power the chip down mid-read.
         state = machine.disable_irq() if machine is not None else None
+        started = _ticks_us() if _ticks_us is not None else 0
         try:
             for _ in range(24):
                 clk.value(1)
@@ -69,6 +75,8 @@ class HX711:
         finally:
             if machine is not None:
                 machine.enable_irq(state)
+        if _ticks_us is not None and _ticks_diff is not None and _ticks_diff(_ticks_us(), started) > MAX_READ_US:
+            return None  # disturbed: the caller flags POWER_DOWN and lets the chip settle again
         return to_signed24(raw)
 
     def power_down(self):

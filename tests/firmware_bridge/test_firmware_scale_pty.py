@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import threading
@@ -157,17 +158,20 @@ def test_unknown_port_is_a_clear_error(tmp_path: Path) -> None:
         open_scale(str(tmp_path / "ttyNOPE"))
 
 
-def _raw_pty() -> tuple[int, str]:
+@contextlib.contextmanager
+def _raw_pty() -> Iterator[tuple[int, str]]:
+    """A raw pty: (master fd, slave path). Our slave fd stays open meanwhile: a pty nobody holds reads EIO."""
     master, slave = os.openpty()
     tty.setraw(slave)
-    path = os.ttyname(slave)
-    os.close(slave)
-    return master, path
+    try:
+        yield master, os.ttyname(slave)
+    finally:
+        os.close(master)
+        os.close(slave)
 
 
 def test_link_down_after_one_second_of_silence() -> None:
-    master, path = _raw_pty()
-    try:
+    with _raw_pty() as (master, path):
         hello = encode_message(Hello(7, (1, 0, 0), 4, 80), 0)
         sample = encode_message(Sample(1000, (0, 0, 0, 0)), 1)
         states: list[tuple[float, LinkState]] = []
@@ -190,16 +194,11 @@ def test_link_down_after_one_second_of_silence() -> None:
             time.sleep(1.1)
             asked = os.read(master, 4096)
             assert asked.count(b"\x00") >= 2
-    finally:
-        os.close(master)
 
 
 def test_other_protocol_version_is_refused() -> None:
-    master, path = _raw_pty()
-    try:
+    with _raw_pty() as (master, path):
         hello = encode_message(Hello(7, (2, 0, 0), 4, 80, True, protocol_version=2), 0)
         threading.Timer(0.05, lambda: os.write(master, hello)).start()
         with pytest.raises(ScaleError, match="protocol v2"):
             FirmwareScale.open(path, timeout=0.5)
-    finally:
-        os.close(master)

@@ -81,10 +81,9 @@ class ScriptedBalance:
     """A pty that answers exact command lines with exact reply bytes (a script taken from the manual)."""
 
     def __init__(self, script: dict[bytes, bytes], stream: bytes = b"") -> None:
-        self.master, slave = os.openpty()
-        tty.setraw(slave)
-        self.path = os.ttyname(slave)
-        os.close(slave)
+        self.master, self._slave = os.openpty()
+        tty.setraw(self._slave)
+        self.path = os.ttyname(self._slave)  # our slave fd stays open: a pty nobody holds reads EIO
         self.script = script
         self.stream = stream
         self.received: list[bytes] = []
@@ -120,6 +119,7 @@ class ScriptedBalance:
         self._stop = True
         self._thread.join(1)
         os.close(self.master)
+        os.close(self._slave)
 
 
 def test_exchange_byte_exact_with_a_scripted_balance() -> None:

@@ -113,6 +113,7 @@ def test_device_on_a_pty() -> None:
         assert host.read_until(b"\r\n") == b'I4 A "B021002593"\r\n'
         time.sleep(0.3)  # initial zero (a certified balance warms up too)
         scene.place(PlacedItem(0, "product", "x", 1234.0, 200, 100))
+        time.sleep(0.05)  # 1 s of simulated time: S answers the next stable weight, not one from before the load
         host.reset_input_buffer()
         host.write(b"S\r\n")
         assert host.read_until(b"\r\n") == b"S S       1235 g\r\n"

@@ -112,3 +112,15 @@ def test_bad_options() -> None:
         dev.set_dead_cell(4)
     with pytest.raises(ValueError, match="open_bridge"):
         dev.set_dead_cell(1, "melted")
+
+
+def test_scheduled_changes_happen_at_exact_simulated_times() -> None:
+    scene = Scene()
+    with SimulatedScaleDevice(scene, seed=2, fast=True) as dev:
+        dev.at(5.0, lambda: scene.place(PlacedItem(0, "product", "x", 700.0, 10.0, 10.0)))
+        dev.at(6.5, scene.clear)
+        deadline = time.monotonic() + 5
+        with serial.serial_for_url(dev.port, timeout=0.1) as host:
+            while len(dev.physics.changes) < 2 and time.monotonic() < deadline:
+                host.read(4096)  # keep the pty drained so the fast device runs on
+        assert [(t, mass) for t, _v, mass in dev.physics.changes] == [(5.0, 700.0), (6.5, 0.0)]
