@@ -6,6 +6,8 @@ load-cell physics, ADC noise, and the same weighing engine as our bridge (zero, 
 since a certified indicator does those things inside. Serial settings as a balance leaves the factory:
 9600 8N1, lines end with CR LF.
 
+Faults on demand: :meth:`unplug`, :meth:`replug`, :meth:`inject_garbage`.
+
 Commands: ``@`` (cancel: stops SIR and pending commands, answers like I4), ``I4`` (serial number), ``S``
 (stable weight, waits up to 3 s), ``SI`` (weight now), ``SIR`` (weight now and repeatedly, about 20 per
 second, until ``@``, ``S`` or ``SI``), ``Z`` (zero when stable), ``T`` (tare when stable), ``TA`` (query or
@@ -196,6 +198,7 @@ class SimulatedMtSicsDevice:
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
         self.pty = PtyPort(self._link_path or "unused")
         self._inbox = bytearray()
+        self._io_lock = threading.RLock()  # faults come from other threads; the pty is swapped under it
         self._running = False
         self._thread: threading.Thread | None = None
         self.lines_sent = 0
@@ -243,6 +246,27 @@ class SimulatedMtSicsDevice:
             raise RuntimeError("the device is not started")
         return str(self._link_path)
 
+    # -- faults ------------------------------------------------------------------------------------------
+
+    def unplug(self) -> None:
+        """Pull the cable: the port disappears (the balance itself keeps weighing; its zero and tare stay)."""
+        with self._io_lock:
+            self.pty.unplug()
+            self._inbox.clear()
+            self.responder.sir = False  # a reconnecting client starts its stream again
+
+    def replug(self) -> None:
+        """Plug it back in: the same port path comes back."""
+        with self._io_lock:
+            if not self.pty.plugged:
+                self.pty.plug()
+
+    def inject_garbage(self, nbytes: int) -> None:
+        """Noise on the line: random bytes (no CR LF) between the balance's lines."""
+        data = bytes(b for b in self._rng.randbytes(nbytes * 2) if b not in (0x0A, 0x0D))[:nbytes]
+        with self._io_lock:
+            self.pty.write(data, timeout=0.5)
+
     # -- the device thread -------------------------------------------------------------------------------
 
     def _on_scene(self, snapshot: SceneSnapshot) -> None:
@@ -250,9 +274,10 @@ class SimulatedMtSicsDevice:
             self.physics.set_scene(self.now, snapshot)
 
     def _send(self, lines: list[str]) -> None:
-        for line in lines:
-            self.lines_sent += 1
-            self.pty.write(line.encode("ascii") + b"\r\n", timeout=0.5)
+        with self._io_lock:
+            for line in lines:
+                self.lines_sent += 1
+                self.pty.write(line.encode("ascii") + b"\r\n", timeout=0.5)
 
     def _sample(self) -> None:
         loads = self.physics.loads_at(self.now)
@@ -263,7 +288,8 @@ class SimulatedMtSicsDevice:
         self._send(self.responder.on_reading(reading, self.now))
 
     def _commands(self) -> None:
-        data = self.pty.read()
+        with self._io_lock:
+            data = self.pty.read()
         if not data:
             return
         self._inbox += data

@@ -176,3 +176,16 @@ def test_link_down_when_the_stream_stops() -> None:
             assert r.grams is None
     finally:
         balance.close()
+
+
+def test_reconnects_after_unplug(balance: SimulatedMtSicsDevice, scale: MtSicsScale) -> None:
+    balance.unplug()
+    assert scale.wait_for(lambda r: "link_down" in r.faults, 3).grams is None
+    balance.replug()
+    assert scale.wait_for(lambda r: r.stable and r.grams == 0.0, 3).ok
+    assert scale.stats.reconnects == 1
+
+
+def test_noise_on_the_line_is_skipped(balance: SimulatedMtSicsDevice, scale: MtSicsScale) -> None:
+    balance.inject_garbage(2000)
+    assert scale.wait_for(lambda r: r.stable and r.grams == 0.0 and scale.stats.bad_lines > 0, 3).ok
