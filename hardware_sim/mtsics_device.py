@@ -19,12 +19,9 @@ from __future__ import annotations
 import math
 import os
 import random
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from types import TracebackType
 
 from firmware_bridge.calibration import NOMINAL_COUNTS_PER_GRAM, Calibration
 from firmware_bridge.intervals import capacity, display
@@ -32,7 +29,7 @@ from firmware_bridge.mtsics import UNIT_GRAMS, parse_command, quote, status_line
 from firmware_bridge.reading import Reading
 from firmware_bridge.weighing import ScaleError, WeighingEngine
 from hardware_sim.loadcell_physics import CELLS, LoadCellPhysics, PhysicsOptions
-from hardware_sim.pty_port import PtyPort
+from hardware_sim.pty_device import PtyDevice
 from hardware_sim.scene import Scene, SceneSnapshot
 
 STABLE_TIMEOUT_S = 3.0
@@ -170,7 +167,10 @@ class MtSicsResponder:
         return weight_line("T", "S", shown, "g", 0)
 
 
-class SimulatedMtSicsDevice:
+class SimulatedMtSicsDevice(PtyDevice):
+    tty_name = "ttyMTSICS0"
+    thread_name = "sim-mtsics"
+
     """An MT-SICS balance under ``scene``'s tray on a pty (9600 8N1, CR LF). Use as a context manager."""
 
     def __init__(
@@ -194,57 +194,16 @@ class SimulatedMtSicsDevice:
         self.engine = WeighingEngine(Calibration.nominal())
         self.responder = MtSicsResponder(self.engine, serial_number)
         self.now = 0.0
-        self._link_path = Path(link_path) if link_path is not None else None
-        self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
-        self.pty = PtyPort(self._link_path or "unused")
+        self._init_device(scene, link_path)
         self._inbox = bytearray()
         self._io_lock = threading.RLock()  # faults come from other threads; the pty is swapped under it
-        self._running = False
-        self._thread: threading.Thread | None = None
         self.lines_sent = 0
         self.capacity_g = capacity(self.engine.intervals)
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
-    def start(self) -> str:
-        if self._running:
-            return self.port
-        if self._link_path is None:
-            self._tmpdir = tempfile.TemporaryDirectory(prefix="basketcheck-mtsics-")
-            self._link_path = Path(self._tmpdir.name) / "ttyMTSICS0"
-            self.pty = PtyPort(self._link_path)
+    def _before_plug(self) -> None:
         self.physics.set_scene(self.now, self.scene.snapshot(), instant=True)
-        self.scene.subscribe(self._on_scene)
-        self.pty.plug()
-        self._running = True
-        self._thread = threading.Thread(target=self._run, name="sim-mtsics", daemon=True)
-        self._thread.start()
-        return self.port
-
-    def stop(self) -> None:
-        self._running = False
-        if self._thread is not None:
-            self._thread.join(5.0)
-            self._thread = None
-        self.pty.unplug()
-        if self._tmpdir is not None:
-            self._tmpdir.cleanup()
-            self._tmpdir = None
-
-    def __enter__(self) -> SimulatedMtSicsDevice:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> str:
-        if self._link_path is None:
-            raise RuntimeError("the device is not started")
-        return str(self._link_path)
 
     # -- faults ------------------------------------------------------------------------------------------
 

@@ -27,20 +27,18 @@ import itertools
 import math
 import os
 import random
-import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 
 from firmware_bridge.calibration import NOMINAL_COUNTS_PER_GRAM, Calibration, CellCalibration, corner_positions
 from firmware_bridge.firmware.app import HEARTBEAT_US, Firmware
 from firmware_bridge.framing import Frame, FrameError, decode_payload
 from hardware_sim.hx711_sim import CellSpec, SimHX711
 from hardware_sim.loadcell_physics import CELLS, LoadCellPhysics, PhysicsOptions
-from hardware_sim.pty_port import PtyPort
+from hardware_sim.pty_device import PtyDevice
 from hardware_sim.scene import Scene, SceneSnapshot
 
 MCU_BOOT_S = 0.3  # MicroPython start-up before the first HELLO
@@ -85,7 +83,10 @@ class _SimHal:
         self._dev._pending_reboot = True
 
 
-class SimulatedScaleDevice:
+class SimulatedScaleDevice(PtyDevice):
+    tty_name = "ttyBASKETCHECK0"
+    thread_name = "sim-scale"
+
     """A weighing MCU with four load cells under ``scene``'s tray, on a pty. Use as a context manager."""
 
     def __init__(
@@ -131,9 +132,7 @@ class SimulatedScaleDevice:
             for i, spec in enumerate(specs)
         ]
         self._rate_sps = rate_sps
-        self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
-        self._link_path = Path(link_path) if link_path is not None else None
-        self.pty = PtyPort(self._link_path or "unused")
+        self._init_device(scene, link_path)
         self.firmware: Firmware | None = None
         self.boot_time_s = 0.0
         self.boots = 0
@@ -149,54 +148,15 @@ class SimulatedScaleDevice:
         self._schedule_ids = itertools.count()
         self._lock = threading.Lock()
         self._load_cache: tuple[float, list[float]] = (math.nan, [0.0] * CELLS)
-        self._running = False
-        self._thread: threading.Thread | None = None
         self._started = threading.Event()
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
-    def start(self) -> str:
-        """Plug the device in and start its firmware; returns the serial port path for pyserial."""
-        if self._running:
-            return self.port
-        if self._link_path is None:
-            self._tmpdir = tempfile.TemporaryDirectory(prefix="basketcheck-scale-")
-            self._link_path = Path(self._tmpdir.name) / "ttyBASKETCHECK0"
-            self.pty = PtyPort(self._link_path)
+    def _before_plug(self) -> None:
         self.physics.set_scene(self.clock.now, self.scene.snapshot(), instant=True)
-        self.scene.subscribe(self._on_scene)
-        self.pty.plug()
+
+    def _after_plug(self) -> None:
         self._boot()
-        self._running = True
-        self._thread = threading.Thread(target=self._run, name="sim-scale", daemon=True)
-        self._thread.start()
-        return self.port
-
-    def stop(self) -> None:
-        self._running = False
-        if self._thread is not None:
-            self._thread.join(5.0)
-            self._thread = None
-        self.pty.unplug()
-        if self._tmpdir is not None:
-            self._tmpdir.cleanup()
-            self._tmpdir = None
-
-    def __enter__(self) -> SimulatedScaleDevice:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> str:
-        """The path a host opens (a symlink to the current /dev/pts/N, stable across unplug/replug)."""
-        if self._link_path is None:
-            raise RuntimeError("the device is not started")
-        return str(self._link_path)
 
     # -- faults ------------------------------------------------------------------------------------------
 

@@ -83,6 +83,12 @@ class Scene:
         with self._lock:
             self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Listener) -> None:
+        """Stop telling ``listener`` about changes (no error if it was not subscribed)."""
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
     def _update(self, change: Callable[[tuple[PlacedItem, ...]], tuple[PlacedItem, ...]]) -> SceneSnapshot:
         # The change runs under the lock so concurrent updates never lose one another.
         with self._lock:
