@@ -1,0 +1,105 @@
+"""What the shopper's screens show, computed from the backend's trip and the local queue: pure functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF "}
+
+
+def money(minor: int, currency: str = "EUR") -> str:
+    """Integer cents as the shopper reads them: ``money(1234) == "€12.34"``, negatives with a minus."""
+    sign = "-" if minor < 0 else ""
+    whole, cents = divmod(abs(minor), 100)
+    return f"{sign}{_SYMBOLS.get(currency, currency + ' ')}{whole}.{cents:02d}"
+
+
+def weight(grams: int) -> str:
+    """``weight(1250) == "1.250 kg"``, ``weight(180) == "180 g"``."""
+    return f"{grams / 1000:.3f} kg" if grams >= 1000 else f"{grams} g"
+
+
+@dataclass(frozen=True)
+class LineView:
+    """One basket row."""
+
+    line_key: str
+    name: str
+    quantity: int
+    detail: str  # "2 × €1.99" or "0.732 kg at €2.29/kg"
+    total: str
+    can_change_quantity: bool  # a weighed line is one label: its quantity is not +/−
+
+
+@dataclass(frozen=True)
+class BasketView:
+    """The basket screen: rows, totals and what is still waiting to reach the backend."""
+
+    lines: list[LineView]
+    item_count: int
+    total: str
+    pending: int
+    pending_note: str  # "" when everything is synced
+
+
+def line_view(line: dict[str, Any], currency: str) -> LineView:
+    weighed = line.get("weight_g") is not None
+    if weighed:
+        per = "/kg" if line.get("sold_by") == "weight" else ""
+        detail = f"{weight(int(line['weight_g']))} at {money(int(line['unit_price_minor']), currency)}{per}"
+    else:
+        detail = f"{line['quantity']} × {money(int(line['unit_price_minor']), currency)}"
+    return LineView(
+        line_key=str(line["line_key"]),
+        name=str(line["name"]),
+        quantity=int(line["quantity"]),
+        detail=detail,
+        total=money(int(line["total_minor"]), currency),
+        can_change_quantity=not weighed,
+    )
+
+
+def basket_view(trip: dict[str, Any] | None, pending: int) -> BasketView:
+    """The basket as the backend last confirmed it, with the count of scans not yet sent."""
+    basket = (trip or {}).get("basket") or {"lines": [], "item_count": 0, "total_minor": 0, "currency": "EUR"}
+    currency = str(basket.get("currency", "EUR"))
+    note = ""
+    if pending:
+        note = f"{pending} scan{'s' if pending != 1 else ''} waiting to sync: the total will update when online"
+    return BasketView(
+        lines=[line_view(line, currency) for line in basket["lines"]],
+        item_count=int(basket["item_count"]),
+        total=money(int(basket["total_minor"]), currency),
+        pending=pending,
+        pending_note=note,
+    )
+
+
+@dataclass(frozen=True)
+class VerdictView:
+    """The checkout screen's message for a trip status."""
+
+    stage: str  # "waiting" | "pass" | "recheck" | "flag" | "closed"
+    title: str
+    message: str
+
+
+def verdict_view(status: str) -> VerdictView:
+    """What the shopper sees while the unit checks the basket, and after its verdict."""
+    if status in ("shopping", "checking_out"):
+        return VerdictView("waiting", "Checking your basket…", "Put your basket on the unit and wait a moment.")
+    if status in ("paid", "passed", "completed"):
+        return VerdictView("pass", "All good — paid", "Thank you! Your receipt is ready.")
+    if status == "recheck":
+        return VerdictView(
+            "recheck",
+            "Please re-check your basket",
+            "The unit did not see what you scanned. Scan any item you forgot, remove what you put back, "
+            "then scan the unit's code again.",
+        )
+    if status == "flagged":
+        return VerdictView(
+            "flag", "A staff member is coming", "Please wait at the unit: someone will check your basket shortly."
+        )
+    return VerdictView("closed", f"Trip {status}", "This trip is closed.")

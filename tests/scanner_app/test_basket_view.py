@@ -1,0 +1,73 @@
+"""What the screens show, from plain data."""
+
+from __future__ import annotations
+
+import pytest
+
+from scanner_app.basket_view import basket_view, money, verdict_view, weight
+
+
+@pytest.mark.parametrize(
+    ("minor", "currency", "text"),
+    [(1234, "EUR", "€12.34"), (5, "EUR", "€0.05"), (-199, "USD", "-$1.99"), (100, "SEK", "SEK 1.00")],
+)
+def test_money(minor: int, currency: str, text: str) -> None:
+    assert money(minor, currency) == text
+
+
+def test_weight() -> None:
+    assert weight(1250) == "1.250 kg"
+    assert weight(180) == "180 g"
+
+
+def test_basket_view_lines_totals_weights_and_pending() -> None:
+    trip = {
+        "basket": {
+            "lines": [
+                {
+                    "line_key": "a",
+                    "name": "Cola",
+                    "quantity": 2,
+                    "sold_by": "piece",
+                    "unit_price_minor": 199,
+                    "total_minor": 398,
+                    "weight_g": None,
+                },
+                {
+                    "line_key": "b",
+                    "name": "Bananas",
+                    "quantity": 1,
+                    "sold_by": "weight",
+                    "unit_price_minor": 168,
+                    "total_minor": 168,
+                    "weight_g": 732,
+                },
+            ],
+            "item_count": 3,
+            "total_minor": 566,
+            "currency": "EUR",
+        }
+    }
+    view = basket_view(trip, pending=1)
+    assert [(ln.name, ln.detail, ln.total, ln.can_change_quantity) for ln in view.lines] == [
+        ("Cola", "2 × €1.99", "€3.98", True),
+        ("Bananas", "732 g at €1.68/kg", "€1.68", False),
+    ]
+    assert view.total == "€5.66" and view.item_count == 3
+    assert view.pending_note.startswith("1 scan waiting")
+    assert basket_view(None, 0).lines == [] and basket_view(None, 0).pending_note == ""
+
+
+@pytest.mark.parametrize(
+    ("status", "stage"),
+    [
+        ("checking_out", "waiting"),
+        ("passed", "pass"),
+        ("paid", "pass"),
+        ("recheck", "recheck"),
+        ("flagged", "flag"),
+        ("abandoned", "closed"),
+    ],
+)
+def test_verdict_view(status: str, stage: str) -> None:
+    assert verdict_view(status).stage == stage
