@@ -131,21 +131,12 @@ def _formats() -> Any:
     )
 
 
-_FORMATS_CACHE: list[Any] = []
-
-
-def _zxing_formats() -> Any:
-    if not _FORMATS_CACHE:
-        _FORMATS_CACHE.append(_formats())
-    return _FORMATS_CACHE[0]
-
-
 def _read_zxing(gray: Image, binarizer: str = "LocalAverage") -> list[Result]:
     import zxingcpp
 
     barcodes = zxingcpp.read_barcodes(
         gray,
-        formats=_zxing_formats(),
+        formats=_formats(),  # built per call: a cached nanobind object is reported as leaked at exit
         text_mode=zxingcpp.TextMode.HRI,
         binarizer=getattr(zxingcpp.Binarizer, binarizer),
     )

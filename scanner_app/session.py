@@ -27,6 +27,7 @@ class Notice:
 
     text: str
     ok: bool = True
+    event: str = ""  # "trip" when a trip started, "checkout" when the unit accepted the basket
 
 
 @dataclass
@@ -60,7 +61,7 @@ class ShopperSession:
         self.receipt = None
         self._checkout_key = None
         self.debouncer.reset()
-        return Notice(f"Trip started in {store_id}: scan your items")
+        return Notice(f"Trip started in {store_id}: scan your items", event="trip")
 
     @property
     def status(self) -> str:
@@ -192,7 +193,7 @@ class ShopperSession:
         # A new key for the next checkout (after a recheck the unit shows a new code).
         self._checkout_key = None
         self.trip = answer["trip"]
-        return Notice("Checking out: put your basket on the unit")
+        return Notice("Checking out: put your basket on the unit", event="checkout")
 
     def follow(self) -> basket_view.VerdictView:
         """Poll the trip once and say where the checkout stands; fetch and keep the receipt once paid."""

@@ -1,0 +1,1 @@
+"""The shopper app's Kivy screens (imported only when the app runs: Kivy is heavy)."""
