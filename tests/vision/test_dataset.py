@@ -80,7 +80,7 @@ def test_a_real_dataset_with_list_names_and_no_gtins_loads(tmp_path: Path) -> No
 
 
 def test_not_a_dataset(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="no data.yaml"):
+    with pytest.raises(ValueError, match=r"no data\.yaml"):
         dataset.load(tmp_path)
     (tmp_path / "data.yaml").write_text("train: x\n")
     with pytest.raises(ValueError, match="names"):

@@ -36,7 +36,7 @@ def test_boxes_map_back_to_the_original_picture_and_are_clipped() -> None:
 def test_letterbox_image_pads_grey_and_tensor_is_rgb_nchw() -> None:
     bgr = np.zeros((720, 1280, 3), np.uint8)
     bgr[..., 0] = 255  # blue
-    boxed, geometry = letterbox_image(bgr, 640)
+    boxed, _ = letterbox_image(bgr, 640)
     assert boxed.shape == (640, 640, 3)
     assert (boxed[0, 0] == PAD_VALUE).all() and (boxed[320, 320] == [255, 0, 0]).all()
     tensor = to_input_tensor(boxed)

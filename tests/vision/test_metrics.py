@@ -10,10 +10,10 @@ from vision.metrics import ImageResult, average_precision, confusions, counting_
 GT = np.array([[0, 0, 10, 10], [20, 20, 40, 40]], np.float32)
 
 
-def result(pred: list[tuple[float, float, float, float]], conf: list[float], cls: list[int], gt_cls=(0, 1)) -> ImageResult:  # type: ignore[no-untyped-def]
-    return ImageResult(
-        np.array(pred, np.float32).reshape(-1, 4), np.array(conf), np.array(cls), GT, np.array(gt_cls)
-    )
+def result(
+    pred: list[tuple[float, float, float, float]], conf: list[float], cls: list[int], gt_cls=(0, 1)
+) -> ImageResult:  # type: ignore[no-untyped-def]
+    return ImageResult(np.array(pred, np.float32).reshape(-1, 4), np.array(conf), np.array(cls), GT, np.array(gt_cls))
 
 
 def test_perfect_predictions_score_one() -> None:
