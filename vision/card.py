@@ -77,3 +77,11 @@ def load_card(path: Path) -> ModelCard:
 def write_card(path: Path, card: dict[str, Any]) -> Path:
     path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     return path
+
+
+def update_metrics(model: Path, figures: dict[str, Any]) -> Path:
+    """Put evaluation figures on a model folder's card (the card's hashes cover the models, not itself)."""
+    path = (model if model.is_dir() else model.parent) / CARD_NAME
+    card = json.loads(path.read_text())
+    card["metrics"] = figures
+    return write_card(path, card)

@@ -66,6 +66,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ev.add_argument("--latency-images", type=int, default=50)
     ev.add_argument("--no-int8", action="store_true", help="skip the INT8 model")
     ev.add_argument("--json", action="store_true")
+    ev.add_argument("--update-card", action="store_true", help="store the figures as the model card's metrics")
     ev.set_defaults(handler=_eval)
 
 
@@ -134,6 +135,10 @@ def _eval(args: argparse.Namespace) -> int:
         )
     except ModelError as exc:
         raise CliError(str(exc)) from exc
+    if args.update_card:
+        from vision.card import update_metrics
+
+        update_metrics(args.model, figures)
     if args.json:
         json.dump(figures, sys.stdout, indent=2)
         sys.stdout.write("\n")

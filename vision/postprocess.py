@@ -37,11 +37,11 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0).astype(np.float32)
 
 
-def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
-    """Indices of the boxes kept by greedy NMS, highest score first."""
+def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float, limit: int | None = None) -> np.ndarray:
+    """Indices of the boxes kept by greedy NMS, highest score first (at most ``limit`` of them)."""
     order = np.argsort(-scores, kind="stable")
     keep: list[int] = []
-    while order.size:
+    while order.size and (limit is None or len(keep) < limit):
         i = int(order[0])
         keep.append(i)
         if order.size == 1:
@@ -74,5 +74,5 @@ def decode(
         boxes, conf, class_id = boxes[top], conf[top], class_id[top]
     # class-aware NMS in one pass: shift each class to its own region so boxes of different classes never overlap
     offset = class_id[:, None].astype(np.float32) * 8192.0
-    keep = nms(boxes + offset, conf, iou_threshold)[:max_detections]
+    keep = nms(boxes + offset, conf, iou_threshold, max_detections)
     return boxes[keep], conf[keep], class_id[keep]

@@ -91,3 +91,8 @@ def test_decode_with_nothing_confident_and_wrong_shape() -> None:
     assert boxes.shape == (0, 4) and len(conf) == 0 and len(cls) == 0
     with pytest.raises(ValueError, match="expected 4 \\+ 5"):
         decode(_head([], classes=2), 5, 0.25, 0.7)
+
+
+def test_nms_stops_at_the_limit() -> None:
+    boxes = np.array([[i * 20, 0, i * 20 + 10, 10] for i in range(5)], np.float32)
+    assert nms(boxes, np.linspace(0.9, 0.5, 5), 0.5, limit=2).tolist() == [0, 1]
