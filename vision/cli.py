@@ -47,6 +47,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--device", default="auto", help="auto (GPU when there is one), cpu, 0, ...")
     tr.add_argument("--workers", type=int, default=2, help="data loader processes")
+    tr.add_argument("--optimizer", default="auto", help="ultralytics optimizer: auto, SGD, AdamW, ...")
+    tr.add_argument("--lr0", type=float, default=None, help="initial learning rate (with an explicit optimizer)")
+    tr.add_argument("--warmup-epochs", type=float, default=3.0)
     tr.set_defaults(handler=_train)
 
     ex = sub.add_parser("export", help="export a trained model to ONNX fp32 + INT8 with a model card")
@@ -100,6 +103,9 @@ def _train(args: argparse.Namespace) -> int:
         device=args.device,
         workers=args.workers,
         time_h=args.time,
+        optimizer=args.optimizer,
+        lr0=args.lr0,
+        warmup_epochs=args.warmup_epochs,
     )
     run = train.train(config, command=shlex.join(["basketcheck", *sys.argv[1:]]))
     print(run / "weights" / "best.pt")

@@ -33,6 +33,9 @@ class TrainConfig:
     workers: int = 2
     time_h: float | None = None
     patience: int = 100
+    optimizer: str = "auto"  # ultralytics picks AdamW with a small lr for short runs, SGD for long ones
+    lr0: float | None = None
+    warmup_epochs: float = 3.0
 
 
 def pick_device(requested: str) -> str:
@@ -78,7 +81,11 @@ def train(config: TrainConfig, command: str | None = None) -> Path:
         plots=False,
         verbose=True,
         fliplr=0.5,
+        optimizer=config.optimizer,
+        warmup_epochs=config.warmup_epochs,
     )
+    if config.lr0 is not None:
+        kwargs["lr0"] = config.lr0
     if config.time_h:
         kwargs["time"] = config.time_h
     record = {
