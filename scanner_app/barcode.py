@@ -52,7 +52,10 @@ def decode(frame: Image, *, thorough: bool = True) -> list[Result]:
     gray = _to_gray(frame)
     passes = iter(_passes(gray, thorough))
     plain = _dedupe(next(passes)())
-    if plain and not any(r.symbology in _WEAK for r in plain):
+    # zxing-cpp's plain read is trusted (it checks each symbol's structure); OpenCV's 1D decoder, on its own
+    # when zxing-cpp is missing, can read a Code 128 as a valid UPC-A, so there only QR is taken at once.
+    trusted = have_zxing() or all(r.symbology == QR for r in plain)
+    if plain and trusted and not any(r.symbology in _WEAK for r in plain):
         return plain
     if not thorough:
         return plain
@@ -200,9 +203,9 @@ def _read_opencv(gray: Image) -> list[Result]:
             if symbology == UPCA and len(text) == 12:
                 text = "0" + text  # the same 13-digit form zxing-cpp gives, so the two never disagree on text
             result = validate(text, symbology)
-            if result is not None:
+            if result is not None and (have_zxing() or _bars_fit(gray, quad, symbology)):
                 candidates.add(result)
-        crop = _rectify(gray, quad)
+        crop = _rectify(gray, quad) if have_zxing() else None
         if crop is not None:
             read = _read_zxing(crop)
             if not read:
@@ -212,6 +215,32 @@ def _read_opencv(gray: Image) -> list[Result]:
         if len(candidates) == 1:
             out.extend(candidates)
     return out
+
+
+_BARS = {EAN13: 30, UPCA: 30, EAN8: 22, UPCE: 17}
+
+
+def _bars_fit(gray: Image, quad: Any, symbology: str) -> bool:
+    """Whether the box holds about as many bars as ``symbology`` has (EAN-13: 30): OpenCV's decoder alone will
+    read a long Code 128 as a valid UPC-A, and a Code 128 has several times more bars."""
+    import cv2
+    import numpy as np
+
+    crop = _rectify(gray, quad)
+    if crop is None:
+        return False
+    height = crop.shape[0]
+    rows = crop[int(height * 0.4) : int(height * 0.6) + 1]
+    counts = []
+    for row in rows[:: max(1, len(rows) // 5)]:
+        _t, binary = cv2.threshold(row.reshape(1, -1), 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+        line = binary.ravel().astype(np.int8)
+        counts.append(int(np.count_nonzero(np.diff(line) == 1)) + int(line[0]))
+    if not counts:
+        return False
+    bars = float(np.median(counts))
+    expected = _BARS[symbology]
+    return 0.7 * expected <= bars <= 1.4 * expected
 
 
 _DETECTOR: list[Any] = []
@@ -346,7 +375,53 @@ def rotate(gray: Image, degrees: float) -> Image:
     return out
 
 
+_OPENCV_ONLY: list[bool] = []  # set by decode_opencv_only (benchmark, tests): pretend zxing-cpp is missing
+
+
+def have_zxing() -> bool:
+    """Whether zxing-cpp is installed; without it (an Android build with no recipe for it) OpenCV reads alone."""
+    import importlib.util
+
+    return not _OPENCV_ONLY and importlib.util.find_spec("zxingcpp") is not None
+
+
+def decode_opencv_only(frame: Image) -> list[Result]:
+    """:func:`decode` as it runs where zxing-cpp is not installed (EAN/UPC and QR only). Not thread-safe."""
+    _OPENCV_ONLY.append(True)
+    try:
+        return decode(frame)
+    finally:
+        _OPENCV_ONLY.pop()
+
+
+def _read_qr_opencv(gray: Image) -> list[Result]:
+    """OpenCV's QR reader (used only when zxing-cpp is missing)."""
+    import cv2
+
+    try:
+        ok, texts, _points, _codes = cv2.QRCodeDetector().detectAndDecodeMulti(gray)
+    except cv2.error:  # OpenCV 5's multi-QR finder asserts on some cluttered frames: no QR read, not a crash
+        return []
+    if not ok:
+        return []
+    return [r for r in (validate(text, QR) for text in texts) if r is not None]
+
+
+def _read_opencv_only(gray: Image) -> list[Result]:
+    return _read_opencv(gray) + _read_qr_opencv(gray)
+
+
 def _passes(gray: Image, thorough: bool) -> Iterable[Callable[[], list[Result]]]:
+    if not have_zxing():
+        yield lambda: _read_opencv_only(gray)
+        if thorough:
+            yield lambda: _read_opencv_only(clahe(gray))
+            yield lambda: _read_opencv_only(sharpen(gray))
+            yield lambda: _read_opencv_only(brighten(gray))
+            yield lambda: _read_opencv_only(deglare(gray))
+            if max(gray.shape[:2]) < 900:
+                yield lambda: _read_opencv_only(upscale(gray))
+        return
     yield lambda: _read_zxing(gray)
     if not thorough:
         return

@@ -9,7 +9,8 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from scanner_app.barcode import EAN8, EAN13, UPCA, decode
+from scanner_app.barcode import EAN8, EAN13, UPCA, Result, decode
+from scanner_app.decode_worker import DecodeWorker
 from scanner_app.frames import FrameSource
 from scanner_app.session import Notice, ShopperSession
 from scanner_app.ui.screens import BasketScreen, CheckoutScreen, ReceiptsScreen, ScanScreen, StartScreen
@@ -22,11 +23,21 @@ class ScannerApp(App):
 
     title = "basketcheck"
 
-    def __init__(self, session: ShopperSession, source: FrameSource, *, fps: float = 15.0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        session: ShopperSession,
+        source: FrameSource,
+        *,
+        fps: float = 15.0,
+        decode_in_thread: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.session = session
         self.source = source
         self.fps = fps
+        # Tests decode on the calling thread, so a frame's effect is visible when tick() returns.
+        self.worker: DecodeWorker | None = DecodeWorker(decode, self._decoded) if decode_in_thread else None
         self._last_frame = 0
         self._events: list[Any] = []
         self.following = False  # polling the trip for the unit's verdict
@@ -49,6 +60,8 @@ class ScannerApp(App):
         ):
             self.screens.add_widget(screen)
         self.source.start()
+        if self.worker is not None:
+            self.worker.start()
         self._events = [
             Clock.schedule_interval(lambda _dt: self.tick(), 1.0 / self.fps),
             Clock.schedule_interval(lambda _dt: self.poll(), 1.0),
@@ -58,12 +71,14 @@ class ScannerApp(App):
     def on_stop(self) -> None:
         for event in self._events:
             event.cancel()
+        if self.worker is not None:
+            self.worker.stop()
         self.source.stop()
 
     # -- the camera --------------------------------------------------------------------------------
 
     def tick(self, now: float | None = None) -> list[Notice]:
-        """Show the newest frame and act on the codes in it (decoded here: one plain function call)."""
+        """Show the newest frame and act on the codes in it (decoded by the worker, or here without one)."""
         number, frame = self.source.latest()
         if frame is None or number == self._last_frame:
             return []
@@ -71,12 +86,24 @@ class ScannerApp(App):
         current = self.screens.current
         if current not in CAMERA_SCREENS or (current == "checkout" and self.following):
             return []
-        screen = self.screens.current_screen
-        screen.preview.show(frame)
-        notices = self.session.on_codes(decode(frame), time.monotonic() if now is None else now)
+        self.screens.current_screen.preview.show(frame)
+        seen_at = time.monotonic() if now is None else now
+        if self.worker is not None:
+            self.worker.submit(frame, seen_at)
+            return []
+        return self.on_codes(decode(frame), seen_at)
+
+    def on_codes(self, results: list[Result], seen_at: float) -> list[Notice]:
+        """Codes read from a frame: new scans go to the session and their outcome to the screen."""
+        notices = self.session.on_codes(results, seen_at)
         for notice in notices:
             self._notify(notice)
         return notices
+
+    def _decoded(self, results: list[Result], seen_at: float) -> None:
+        # Called on the decode thread: the session and the widgets belong to the UI thread.
+        if results:
+            Clock.schedule_once(lambda _dt: self.on_codes(results, seen_at), 0)
 
     # -- actions from the screens ------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,7 @@ class Harness:
 
         self.window = window
         self.source = ManualSource()
-        self.app = ScannerApp(session, self.source)
+        self.app = ScannerApp(session, self.source, decode_in_thread=False)
         self.root = self.app.build()
         window.add_widget(self.root)
         self.clock = 0.0
@@ -213,3 +214,32 @@ def test_manual_entry_and_offline_then_synced(ui: Harness, http: httpx.Client, l
     app.poll()
     assert session.pending() == 0
     assert backend_basket(http, session) == {"04006381333931": 1, "05000112637922": 1}
+
+
+def test_frames_decoded_on_the_worker_thread_reach_the_basket(
+    window: Any, live_server: LiveServer, tmp_path: Path
+) -> None:
+    from kivy.base import EventLoop
+
+    from scanner_app.ui.app import ScannerApp
+
+    client = ApiClient(live_server.url)
+    queue = OfflineQueue(tmp_path / "queue.sqlite3")
+    source = ManualSource()
+    app = ScannerApp(ShopperSession(client, queue), source)  # as `basketcheck app` runs it: decode thread
+    root = app.build()
+    window.add_widget(root)
+    try:
+        app.start_trip("demo")
+        source.show(photo(COLA_CODE, bc.EAN13, seed=7))
+        app.tick()
+        deadline = time.monotonic() + 10
+        while app.session.basket().item_count == 0 and time.monotonic() < deadline:
+            EventLoop.idle()  # runs the Clock callback the worker scheduled
+        assert app.session.basket().item_count == 1
+        assert "Cola 1.5 L — €1.99" in app.scan_screen.toast.text
+    finally:
+        app.on_stop()
+        window.remove_widget(root)
+        client.close()
+        queue.close()
