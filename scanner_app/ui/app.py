@@ -13,6 +13,7 @@ from scanner_app.barcode import EAN8, EAN13, UPCA, Result, decode
 from scanner_app.decode_worker import DecodeWorker
 from scanner_app.frames import FrameSource
 from scanner_app.session import Notice, ShopperSession
+from scanner_app.ui.feedback import feedback
 from scanner_app.ui.screens import BasketScreen, CheckoutScreen, ReceiptsScreen, ScanScreen, StartScreen
 
 CAMERA_SCREENS = ("start", "scan", "checkout")
@@ -185,7 +186,7 @@ class ScannerApp(App):
             screen.toast.say(notice.text, notice.ok)
         if hasattr(screen, "preview"):
             screen.preview.flash(notice.ok)
-        _feedback(notice.ok)
+        feedback(notice.ok)
         if notice.event == "trip":
             self.show_scan()
             self.scan_screen.toast.say(notice.text, notice.ok)
@@ -201,13 +202,3 @@ class ScannerApp(App):
         self.scan_screen.update(view)
         if self.screens.current == "basket":
             self.basket_screen.update(view)
-
-
-def _feedback(ok: bool) -> None:
-    """A short vibration on a phone (plyer, where the Android build has it); nothing on a desktop."""
-    try:
-        from plyer import vibrator
-
-        vibrator.vibrate(0.05 if ok else 0.3)
-    except Exception:
-        return

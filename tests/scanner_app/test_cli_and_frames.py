@@ -54,3 +54,15 @@ def test_manual_source_numbers_frames() -> None:
     assert source.latest() == (0, None)
     source.show(np.zeros((2, 2, 3), np.uint8))
     assert source.latest()[0] == 1
+
+
+def test_feedback_tones_are_valid_wav(tmp_path: Path) -> None:
+    import wave
+
+    pytest.importorskip("kivy")
+    from scanner_app.ui.feedback import tone_wav
+
+    path = tone_wav(tmp_path / "beep.wav", [(1760.0, 0.08), (0.0, 0.02)])
+    with wave.open(str(path)) as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, 22050)
+        assert wav.getnframes() == int(22050 * 0.08) + int(22050 * 0.02)
