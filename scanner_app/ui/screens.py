@@ -150,7 +150,10 @@ class CheckoutScreen(Screen):
         root.add_widget(self.message)
         self.details = GridLayout(cols=1, spacing=4, size_hint_y=None)
         self.details.bind(minimum_height=self.details.setter("height"))
-        root.add_widget(self.details)
+        # The verdict's details take the camera's place once the unit has the basket.
+        self.details_scroll = ScrollView(size_hint_y=0.001)
+        self.details_scroll.add_widget(self.details)
+        root.add_widget(self.details_scroll)
         row = BoxLayout(size_hint_y=None, height=52, spacing=8)
         self.back = button("Back to basket", app.show_basket, background_color=GREY)
         row.add_widget(self.back)
@@ -163,6 +166,7 @@ class CheckoutScreen(Screen):
         """The preview while the unit's code is to be scanned; hidden once the unit has the basket."""
         self.preview.opacity = 1 if visible else 0
         self.preview.size_hint_y = 1 if visible else 0.001
+        self.details_scroll.size_hint_y = 0.001 if visible else 1
 
     def show_verdict(self, view: VerdictView, receipt: dict[str, Any] | None, basket: BasketView) -> None:
         self.show_camera(False)
