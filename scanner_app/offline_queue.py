@@ -22,6 +22,10 @@ CREATE TABLE IF NOT EXISTS pending_event (
     event_id TEXT NOT NULL UNIQUE,
     body TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS app_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS receipt (
     trip_id TEXT PRIMARY KEY,
     saved_at TEXT NOT NULL,
@@ -65,7 +69,7 @@ def new_event(
 
 
 class OfflineQueue:
-    """FIFO of scan events per trip, and the receipts history, in one SQLite file."""
+    """FIFO of scan events per trip, the receipts history and the open trip, in one SQLite file."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -106,6 +110,19 @@ class OfflineQueue:
         """Drop events the backend has confirmed (applied or duplicate)."""
         with self._lock:
             self._db.executemany("DELETE FROM pending_event WHERE event_id = ?", [(e,) for e in event_ids])
+
+    def remember(self, key: str, value: str | None) -> None:
+        """Keep a small piece of app state (the shopper's token, the open trip) across restarts."""
+        with self._lock:
+            if value is None:
+                self._db.execute("DELETE FROM app_state WHERE key = ?", (key,))
+            else:
+                self._db.execute("INSERT OR REPLACE INTO app_state (key, value) VALUES (?, ?)", (key, value))
+
+    def recall(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM app_state WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
 
     def save_receipt(self, trip_id: str, receipt: dict[str, Any]) -> None:
         with self._lock:

@@ -58,10 +58,30 @@ class ShopperSession:
             return Notice(exc.detail, ok=False)
         self.online = True
         self.trip_id = str(self.trip["trip_id"])
+        self.queue.remember("token", self.client.token)
+        self.queue.remember("trip_id", self.trip_id)
         self.receipt = None
         self._checkout_key = None
         self.debouncer.reset()
         return Notice(f"Trip started in {store_id}: scan your items", event="trip")
+
+    def resume(self) -> bool:
+        """Pick up the shopper and open trip of the last run (the app was closed with scans still queued)."""
+        token, trip_id = self.queue.recall("token"), self.queue.recall("trip_id")
+        if token is None:
+            return False
+        self.client.token = token
+        if trip_id is None:
+            return False
+        self.trip_id = trip_id
+        self.sync()
+        if self.trip is None:
+            self.refresh()
+        if self.trip is not None and self.status in ("paid", "abandoned", "passed"):
+            self.queue.remember("trip_id", None)  # that trip is over; the shopper starts a new one
+            self.trip_id, self.trip = None, None
+            return False
+        return True
 
     @property
     def status(self) -> str:

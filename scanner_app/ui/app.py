@@ -63,6 +63,8 @@ class ScannerApp(App):
         self.source.start()
         if self.worker is not None:
             self.worker.start()
+        if self.session.trip_id is None and self.session.resume():
+            Clock.schedule_once(lambda _dt: self._resumed(), 0)
         self._events = [
             Clock.schedule_interval(lambda _dt: self.tick(), 1.0 / self.fps),
             Clock.schedule_interval(lambda _dt: self.poll(), 1.0),
@@ -158,6 +160,16 @@ class ScannerApp(App):
     def show_receipts(self) -> None:
         self.receipts_screen.update(self.session.queue.receipts())
         self.screens.current = "receipts"
+
+    def _resumed(self) -> None:
+        pending = self.session.pending()
+        note = f" ({pending} scans still to sync)" if pending else ""
+        self.show_scan()
+        self.scan_screen.toast.say(f"Welcome back: your basket is as you left it{note}")
+        if self.session.status in ("checking_out", "flagged"):
+            self.show_checkout()
+            self.following = True
+            self._show_verdict()
 
     # -- following the session ---------------------------------------------------------------------
 

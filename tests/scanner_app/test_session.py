@@ -133,3 +133,26 @@ def test_checkout_and_verdict(
     if kind == "RECHECK":
         shopper.add_item(GUM_CODE, bc.EAN13)  # the shopper may fix the basket and scan again
         assert shopper.basket().item_count == 2
+
+
+def test_a_restarted_app_resumes_the_trip_and_syncs_what_was_queued(
+    live_server: LiveServer, http: httpx.Client, tmp_path: Path
+) -> None:
+    path = tmp_path / "queue.sqlite3"
+    first = ShopperSession(ApiClient(live_server.url), OfflineQueue(path))
+    first.start_trip("demo")
+    first.add_item(COLA_CODE, bc.EAN13)
+    first.client = ApiClient(f"http://127.0.0.1:{free_port()}", first.client.token, timeout=0.3)
+    first.add_item(GUM_CODE, bc.EAN13)  # queued offline, then the app is closed
+    assert first.pending() == 1
+    first.queue.close()
+
+    again = ShopperSession(ApiClient(live_server.url), OfflineQueue(path))
+    assert again.resume()
+    assert again.trip_id == first.trip_id and again.pending() == 0
+    assert backend_basket(http, again) == {"04006381333931": 1, "05000112637922": 1}
+    again.queue.close()
+
+
+def test_nothing_to_resume_on_first_start(shopper: ShopperSession) -> None:
+    assert not shopper.resume()
