@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 VENV_TRAIN := .venv-train
-EXTRAS := dev,postgres
+EXTRAS := dev,postgres,app
 PYTEST_ARGS ?=
 
 export ORT_DISABLE_TELEMETRY := 1
@@ -38,17 +38,23 @@ $(CHROMIUM):
 	@command -v apt-get >/dev/null || { echo "install Chromium (Debian package 'chromium') for the browser tests"; exit 2; }
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# The shopper app's UI tests render offscreen (SDL offscreen driver) on Mesa's software EGL: no display needed.
+MESA_EGL := /usr/lib/x86_64-linux-gnu/libEGL_mesa.so.0
+$(MESA_EGL):
+	@command -v apt-get >/dev/null || { echo "install Mesa EGL (Debian: libegl1 libegl-mesa0 libgl1-mesa-dri) for the app's UI tests"; exit 2; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libegl1 libegl-mesa0 libgl1-mesa-dri
+
 demo: $(VENV)/.installed
 	$(VENV)/bin/basketcheck demo
 
-test: $(VENV)/.installed $(CHROMIUM)
+test: $(VENV)/.installed $(CHROMIUM) $(MESA_EGL)
 	$(VENV)/bin/python -m pytest -m "not train" $(PYTEST_ARGS)
 
 test-train: $(VENV_TRAIN)/.installed
 	$(VENV_TRAIN)/bin/python -m pytest -m train $(PYTEST_ARGS)
 
 # The tests that touch the database, against the DATABASE_URL in the environment (PostgreSQL in CI).
-test-postgres: $(VENV)/.installed $(CHROMIUM)
+test-postgres: $(VENV)/.installed $(CHROMIUM) $(MESA_EGL)
 	@test -n "$$DATABASE_URL" || { echo "make test-postgres: set DATABASE_URL=postgresql+psycopg://…"; exit 2; }
 	$(VENV)/bin/python -m pytest -m "not train" tests/backend $(PYTEST_ARGS)
 
