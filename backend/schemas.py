@@ -89,6 +89,14 @@ class BasketOut(BaseModel):
     currency: str
 
 
+class Prompt(BaseModel):
+    """What the validation unit asks the shopper to fix (a re-check): scan an item, or take one out."""
+
+    code: str
+    message: str
+    gtin14: str | None = None
+
+
 class TripOut(BaseModel):
     trip_id: str
     store_id: str
@@ -97,6 +105,7 @@ class TripOut(BaseModel):
     version: int
     created_at: dt.datetime
     basket: BasketOut
+    prompts: list[Prompt] = []  # while the trip is in re-check: the unit's requests, in plain words
 
 
 class EventResult(BaseModel):

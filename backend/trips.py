@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from backend import basket
 from backend.catalog import product_info, resolve
-from backend.models import Product, ScanEvent, Trip
+from backend.models import Product, ScanEvent, Trip, Verdict
 from backend.problems import Problem
-from backend.schemas import BasketOut, EventResult, LineOut, ScanEventIn, TripOut
+from backend.schemas import BasketOut, EventResult, LineOut, Prompt, ScanEventIn, TripOut
 from backend.settings import Settings
 
 OPEN_FOR_SCANNING = ("shopping", "recheck")
@@ -41,9 +41,28 @@ def line_out(line: basket.Line) -> LineOut:
     return LineOut(**{k: getattr(line, k) for k in LineOut.model_fields})
 
 
+def recheck_prompts(session: Session, trip: Trip) -> list[Prompt]:
+    """The latest re-check verdict's reasons, which tell the shopper what to fix."""
+    if trip.status != "recheck":
+        return []
+    verdict = session.scalar(
+        select(Verdict)
+        .where(Verdict.trip_id == trip.id, Verdict.kind == "RECHECK")
+        .order_by(Verdict.received_at.desc())
+        .limit(1)
+    )
+    if verdict is None:
+        return []
+    return [
+        Prompt(code=str(r.get("code", "")), message=str(r.get("message", "")), gtin14=r.get("gtin14"))
+        for r in verdict.reasons
+    ]
+
+
 def trip_out(session: Session, trip: Trip, currency: str) -> TripOut:
     lines = basket_lines(session, trip)
     return TripOut(
+        prompts=recheck_prompts(session, trip),
         trip_id=trip.id,
         store_id=trip.store_id,
         status=trip.status,

@@ -83,9 +83,10 @@ class VerdictView:
     stage: str  # "waiting" | "pass" | "recheck" | "flag" | "closed"
     title: str
     message: str
+    prompts: tuple[str, ...] = ()  # a re-check: what the unit asks the shopper to fix, in plain words
 
 
-def verdict_view(status: str) -> VerdictView:
+def verdict_view(status: str, prompts: list[dict[str, Any]] | None = None) -> VerdictView:
     """What the shopper sees while the unit checks the basket, and after its verdict."""
     if status in ("shopping", "checking_out"):
         return VerdictView("waiting", "Checking your basket…", "Put your basket on the unit and wait a moment.")
@@ -97,6 +98,7 @@ def verdict_view(status: str) -> VerdictView:
             "Please re-check your basket",
             "The unit did not see what you scanned. Scan any item you forgot, remove what you put back, "
             "then scan the unit's code again.",
+            tuple(str(p.get("message", "")) for p in prompts or () if p.get("message")),
         )
     if status == "flagged":
         return VerdictView(

@@ -224,7 +224,7 @@ class ShopperSession:
                 self.queue.save_receipt(self.trip_id, self.receipt)
             except (Offline, ApiError):
                 pass
-        return basket_view.verdict_view(self.status)
+        return basket_view.verdict_view(self.status, (self.trip or {}).get("prompts"))
 
     # -- views -------------------------------------------------------------------------------------
 

@@ -187,6 +187,10 @@ class CheckoutScreen(Screen):
                 )
             )
         if view.stage == "recheck":
+            if view.prompts:
+                self.details.add_widget(label("[b]Please fix:[/b]", markup=True, size_hint_y=None, height=30))
+                for prompt in view.prompts:
+                    self.details.add_widget(label(f"• {prompt}", size_hint_y=None, height=28))
             self.details.add_widget(label("[b]What you scanned:[/b]", markup=True, size_hint_y=None, height=30))
             for line in basket.lines:
                 self.details.add_widget(

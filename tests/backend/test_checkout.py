@@ -14,6 +14,7 @@ from backend.models import LedgerEntry, Payment, Trip
 from tests.backend.conftest import (
     COLA,
     COLA_CODE,
+    GUM,
     GUM_CODE,
     UnitActor,
     add_unit,
@@ -130,8 +131,10 @@ def test_bind_codes_are_single_use_and_store_bound(client: TestClient, unit: Uni
 def test_recheck_then_fix_then_pass(client: TestClient, unit: UnitActor) -> None:
     headers, trip = shopping(client, COLA_CODE)
     checkout(client, headers, trip, unit.bind_qr())
-    response = unit.send_verdict(unit.verdict_body(unit.session(), "RECHECK"))
+    prompt = {"code": "seen_not_scanned", "message": "Scan the Chewing gum in your basket", "gtin14": GUM}
+    response = unit.send_verdict(unit.verdict_body(unit.session(), "RECHECK", reasons=[prompt]))
     assert response.json()["trip_status"] == "recheck"
+    assert client.get(f"/v1/trips/{trip}", headers=headers).json()["prompts"] == [prompt]
     scan(client, headers, trip, GUM_CODE)  # the shopper scans what they forgot
     session = unit.session()
     assert session["status"] == "recheck" and len(session["lines"]) == 2

@@ -122,10 +122,12 @@ def test_checkout_and_verdict(
     shopper: ShopperSession, http: httpx.Client, unit_credentials: UnitCredentials, kind: str, stage: str
 ) -> None:
     unit = _checkout(shopper, http, unit_credentials)
-    response = unit.send_verdict(unit.verdict_body(unit.session(), kind))
+    reasons = [{"code": "seen_not_scanned", "message": "Scan the Chewing gum in your basket"}]
+    response = unit.send_verdict(unit.verdict_body(unit.session(), kind, reasons=reasons))
     assert response.status_code == 200, response.text
     view = shopper.follow()
     assert view.stage == stage
+    assert view.prompts == (("Scan the Chewing gum in your basket",) if kind == "RECHECK" else ())
     if kind == "PASS":
         assert shopper.status == "paid"
         assert shopper.receipt is not None and shopper.receipt["total_minor"] == 199

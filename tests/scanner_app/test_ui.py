@@ -183,11 +183,13 @@ def test_verdicts_on_screen(ui: Harness, http: httpx.Client, unit_credentials: U
     unit = UnitActor(http, unit_credentials)
     ui.see(photo(unit.bind_qr(), bc.QR, seed=5))  # the unit's code, scanned from the scan screen
     assert app.screens.current == "checkout"
-    assert unit.send_verdict(unit.verdict_body(unit.session(), kind)).status_code == 200
+    reasons = [{"code": "seen_not_scanned", "message": "Scan the Chewing gum in your basket"}]
+    assert unit.send_verdict(unit.verdict_body(unit.session(), kind, reasons=reasons)).status_code == 200
     app.poll()
     shown = texts(app.checkout_screen)
     if kind == "RECHECK":
         assert "Please re-check your basket" in shown and "1 × Cola 1.5 L (1 × €1.99)" in shown
+        assert "• Scan the Chewing gum in your basket" in shown
         assert not app.following
         ui.screenshot("recheck")
     else:
