@@ -61,6 +61,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ex.add_argument("--metrics", type=Path, default=None, help="JSON from 'vision eval --json' to put on the card")
     ex.set_defaults(handler=_export)
 
+    sh = sub.add_parser("show", help="draw the detector's findings on a generated test basket")
+    sh.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR)
+    sh.add_argument("--seed", type=int, default=1000)
+    sh.add_argument("--index", type=int, default=0, help="which basket of the generated test split")
+    sh.add_argument("--conf", type=float, default=None, help="confidence threshold (the card's by default)")
+    sh.add_argument("--out", type=Path, required=True, help="PNG or JPEG to write")
+    sh.set_defaults(handler=_show)
+
     ev = sub.add_parser("eval", help="evaluate the detector on a held-out test split")
     ev.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR, help="model folder or .onnx file")
     ev.add_argument("--data", type=Path, default=None, help="a YOLO-format data set: use its test split")
@@ -71,6 +79,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--update-card", action="store_true", help="store the figures as the model card's metrics")
     ev.set_defaults(handler=_eval)
+
+
+def _show(args: argparse.Namespace) -> int:
+    import cv2
+
+    from vision.classes import catalog_classes
+    from vision.dataset import render_example, render_seed
+    from vision.detector import Detector
+    from vision.draw import draw
+    from vision.errors import ModelError
+
+    try:
+        detector = Detector.from_path(args.model)
+    except ModelError as exc:
+        raise CliError(str(exc)) from exc
+    image, _ = render_example(render_seed(args.seed, "test", args.index), None, catalog_classes())
+    found = detector(image, conf=args.conf)
+    if not cv2.imwrite(str(args.out), draw(image, found)):
+        raise CliError(f"{args.out}: could not write the picture")
+    print(json.dumps({"picture": str(args.out), "counts": found.counts(), "non_merchandise": found.non_merchandise()}))
+    return 0
 
 
 def _dataset(args: argparse.Namespace) -> int:
