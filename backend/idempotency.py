@@ -13,12 +13,13 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.models import IdempotencyRecord
-from backend.problems import Problem, problem_body
+from backend.problems import PROBLEM_JSON, Problem, problem_body
 
 HEADER = "Idempotency-Key"
 
@@ -80,6 +81,19 @@ def run_once(
         raise
     _store(make_session, record_id, status, jsonable_encoder(response))
     return status, response
+
+
+def respond(
+    make_session: sessionmaker[Session],
+    scope: str,
+    key: str | None,
+    body: bytes,
+    work: Callable[[], tuple[int, Any]],
+) -> JSONResponse:
+    """:func:`run_once` for an endpoint: checks the key, and answers JSON (a problem document for 4xx/5xx)."""
+    status, payload = run_once(make_session, scope, require_key(key), request_hash(body), work)
+    media = PROBLEM_JSON if status >= 400 else "application/json"
+    return JSONResponse(jsonable_encoder(payload), status_code=status, media_type=media)
 
 
 def _store(make_session: sessionmaker[Session], record_id: int, status: int, response: Any) -> None:

@@ -14,7 +14,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi import Path as FastApiPath
 from fastapi.concurrency import run_in_threadpool
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -36,7 +35,7 @@ from backend.models import (
     utcnow,
 )
 from backend.payments import settlement
-from backend.problems import PROBLEM_JSON, Problem
+from backend.problems import Problem
 from backend.schemas import ScanEventIn
 from backend.schemas_staff import (
     EvidenceRef,
@@ -325,14 +324,7 @@ async def resolve(
 
     scope = f"POST /v1/staff/flags/{flag_id}/resolve staff:{user.id}"
 
-    def run() -> JSONResponse:
-        status_code, payload = idempotency.run_once(
-            app.state.sessionmaker, scope, idempotency.require_key(idempotency_key), idempotency.request_hash(raw), work
-        )
-        media = PROBLEM_JSON if status_code >= 400 else "application/json"
-        return JSONResponse(jsonable_encoder(payload), status_code=status_code, media_type=media)
-
-    return await run_in_threadpool(run)
+    return await run_in_threadpool(idempotency.respond, app.state.sessionmaker, scope, idempotency_key, raw, work)
 
 
 @router.get("/units", response_model=list[UnitStatus])

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +16,7 @@ from backend import idempotency, trips, units
 from backend.deps import SessionDep, SettingsDep, ShopperDep
 from backend.models import Payment, Shopper, Store, Trip, utcnow
 from backend.payments import settlement
-from backend.problems import PROBLEM_JSON, Problem
+from backend.problems import Problem
 from backend.schemas import ScanBatchIn, ScanBatchOut, ShopperOut, TripIn, TripOut
 from backend.schemas_units import CheckoutIn, CheckoutOut, ReceiptLine, ReceiptOut
 from backend.tokens import new_token, token_hash
@@ -74,11 +73,7 @@ def _idempotent(
     request: Request, shopper: Shopper, key: str | None, body: bytes, work: Callable[[], tuple[int, Any]]
 ) -> JSONResponse:
     scope = f"{request.method} {request.url.path} shopper:{shopper.id}"
-    status_code, payload = idempotency.run_once(
-        request.app.state.sessionmaker, scope, idempotency.require_key(key), idempotency.request_hash(body), work
-    )
-    media = PROBLEM_JSON if status_code >= 400 else "application/json"
-    return JSONResponse(jsonable_encoder(payload), status_code=status_code, media_type=media)
+    return idempotency.respond(request.app.state.sessionmaker, scope, key, body, work)
 
 
 @router.post(
