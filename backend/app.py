@@ -16,7 +16,7 @@ from backend import live, metrics, migrate, problems
 from backend.api import catalog, health, staff, trips, units
 from backend.cli import version
 from backend.db import make_engine
-from backend.models import Trip
+from backend.models import Trip, utcnow
 from backend.payments import settlement
 from backend.payments.sandbox import SandboxProvider
 from backend.settings import Settings
@@ -35,7 +35,9 @@ def reconcile(app: FastAPI) -> int:
     make_session = app.state.sessionmaker
     done = settlement.reconcile(make_session, app.state.payment_provider)
     with make_session() as session:
-        passed = session.scalars(select(Trip.id).where(Trip.status == "passed")).all()
+        # Only trips passed a while ago: a younger one is being settled by the request that passed it.
+        stale = utcnow() - settlement.IN_FLIGHT
+        passed = session.scalars(select(Trip.id).where(Trip.status == "passed", Trip.updated_at < stale)).all()
     for trip_id in passed:
         units.settle_passed_trip_app(app, trip_id)
         done += 1

@@ -67,8 +67,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
             if module is not None:
                 module.configure(p)
         p.set_defaults(handler=_run_one)
-    p = sub.add_parser("all", help="run every benchmark that is built, with its default options")
+    p = sub.add_parser("all", help="run every benchmark with its default options and write BENCHMARKS.md")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--report", default="BENCHMARKS.md", help="the Markdown report to write ('' = none)")
+    p.add_argument("--only", action="append", default=None, choices=list(BENCHMARKS), help="run only these")
     p.set_defaults(handler=_run_all)
 
 
@@ -84,8 +86,9 @@ def _run_one(args: argparse.Namespace) -> int:
 
 
 def _run_all(args: argparse.Namespace) -> int:
-    results: dict[str, Any] = {"machine": machine()}
-    for name in BENCHMARKS:
+    results: dict[str, Any] = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    failed = 0
+    for name in getattr(args, "only", None) or BENCHMARKS:
         module = _load(name)
         if module is None:
             results[name] = {"status": "not built yet"}
@@ -94,8 +97,41 @@ def _run_all(args: argparse.Namespace) -> int:
         p = argparse.ArgumentParser()
         module.configure(p)
         started = time.monotonic()
-        figures = module.run(p.parse_args([]))
+        try:
+            figures = module.run(p.parse_args([]))
+        except Exception as exc:  # one broken benchmark must not lose the others' figures
+            failed += 1
+            figures = {"status": f"failed: {type(exc).__name__}: {exc}"}
         figures.setdefault("elapsed_s", round(time.monotonic() - started, 2))
         results[name] = figures
     _print(results, args.json)
-    return 0
+    report = getattr(args, "report", "")
+    if report:
+        from pathlib import Path
+
+        Path(report).write_text(markdown_report(results))
+        print(f"bench: wrote {report}", file=sys.stderr, flush=True)
+    return 1 if failed else 0
+
+
+def markdown_report(results: dict[str, Any]) -> str:
+    """BENCHMARKS.md: the figures of every benchmark, the machine, and the command that gives each."""
+    m = results["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {results.get('date', '')} by `basketcheck bench all --json` on {m['cpus']} CPUs "
+        f"({m['processor']}, {m['platform']}, Python {m['python']}). Figures from a shared 2-core sandbox are",
+        "pessimistic; rerun on the target machine. Each section's command reproduces it alone.",
+        "",
+    ]
+    for name, (_module, help_text) in BENCHMARKS.items():
+        if name not in results:
+            continue
+        figures = dict(results[name])
+        details = figures.pop("details", None)
+        lines += [f"## {name}: {help_text}", "", f"`basketcheck bench {name} --json`", ""]
+        lines += ["```json", json.dumps(figures, indent=2), "```", ""]
+        if details:
+            lines += [f"({len(details)} per-item rows left out; `--details` prints them.)", ""]
+    return "\n".join(lines)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
 
 
 class Problem(Exception):
@@ -61,6 +64,12 @@ def problem_response(status: int, type_: str, detail: str, instance: str | None 
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def is_busy(exc: OperationalError) -> bool:
+    """A transient lock timeout (SQLite "database is locked"; PostgreSQL lock_not_available), not a real fault."""
+    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+    return "database is locked" in text or "could not obtain lock" in text or "lock timeout" in text
+
+
 def install(app: FastAPI) -> None:
     """Turn every error the app can raise into a problem document."""
 
@@ -85,6 +94,17 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem_response(exc.status_code, "http-error", str(exc.detail), request.url.path)
+
+    @app.exception_handler(OperationalError)
+    async def _database(request: Request, exc: OperationalError) -> JSONResponse:
+        if is_busy(exc):  # SQLite's single writer was busy longer than the busy timeout: safe to retry
+            response = problem_response(
+                503, "database-busy", "the store database is busy; retry in a moment", request.url.path
+            )
+            response.headers["Retry-After"] = "1"
+            return response
+        log.error("database error on %s", request.url.path, exc_info=exc)
+        return problem_response(500, "internal-error", "internal error; it has been logged", request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

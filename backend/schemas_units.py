@@ -54,6 +54,21 @@ class SessionOut(BaseModel):
     shopper_trust: float | None = None
 
 
+class UnitProduct(BaseModel):
+    """A catalog product as a unit needs it: to name and weigh what the shopper did not scan."""
+
+    gtin14: str
+    name: str
+    sold_by: str
+    weight_mean_g: float
+    weight_sd_g: float
+    lookalike_group: str = ""  # products that look the same from above (the catalog's lookalike_group column)
+
+
+class UnitProductsOut(BaseModel):
+    products: list[UnitProduct]
+
+
 class Reason(BaseModel):
     code: str = Field(max_length=60)
     message: str = Field(max_length=500)

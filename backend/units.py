@@ -29,7 +29,7 @@ from backend.models import (
     utcnow,
 )
 from backend.problems import Problem
-from backend.schemas_units import ExpectedLine, SessionOut, VerdictIn
+from backend.schemas_units import ExpectedLine, SessionOut, UnitProduct, UnitProductsOut, VerdictIn
 from backend.signing import SignatureError, verify_document
 from backend.trips import basket_lines
 
@@ -84,6 +84,25 @@ def bind(session: Session, trip: Trip, qr: str) -> Unit:
 def learned_stats(session: Session, gtins: set[str]) -> dict[str, weight_learning.Stats]:
     rows = session.scalars(select(ProductWeightStats).where(ProductWeightStats.gtin14.in_(gtins))).all()
     return {r.gtin14: weight_learning.Stats(r.n, r.mean_g, r.m2) for r in rows}
+
+
+def unit_products(session: Session) -> UnitProductsOut:
+    rows = session.scalars(select(Product).order_by(Product.gtin14)).all()
+    learned = learned_stats(session, {r.gtin14 for r in rows})
+    out = []
+    for row in rows:
+        mean, sd = weight_learning.effective(row.weight_mean_g, row.weight_sd_g, learned.get(row.gtin14))
+        out.append(
+            UnitProduct(
+                gtin14=row.gtin14,
+                name=row.name,
+                sold_by=row.sold_by,
+                weight_mean_g=mean,
+                weight_sd_g=sd,
+                lookalike_group=str((row.attributes or {}).get("lookalike_group") or ""),
+            )
+        )
+    return UnitProductsOut(products=out)
 
 
 def current_session(session: Session, unit: Unit, currency: str) -> SessionOut:

@@ -108,12 +108,18 @@ def basket_texture(name: str) -> Texture:
     rim = px(6)
     cv2.rectangle(bgr, (0, 0), (w - 1, h - 1), mix(b.colour, (255, 255, 255), 0.2), rim)
     bgr = shade_radial(bgr, 1.0, 0.9, 0.1)
-    # The tare label on the rim at the left short side, where the handle does not cover it.
+    # The tare label on all four walls (the store labels each basket on every side), so that one stays
+    # readable when items or a hand hide the others.
     module = max(2, round(1.5 * TEX_PX_PER_MM))
     qr = qr_image(b.qr_text, module)
     qh, qw = qr.shape[:2]
-    qx, qy = max(rim, (fx0 - qw) // 2), (h - qh) // 2
-    bgr[qy : qy + qh, qx : qx + qw] = qr
+    for qx, qy in (
+        (max(rim, (fx0 - qw) // 2), (h - qh) // 2),  # left short side
+        (min(w - rim - qw, w - (fx0 + qw) // 2), (h - qh) // 2),  # right short side
+        ((w - qw) // 2, max(rim, (fy0 - qh) // 2)),  # near long side
+        ((w - qw) // 2, min(h - rim - qh, h - (fy0 + qh) // 2)),  # far long side
+    ):
+        bgr[qy : qy + qh, qx : qx + qw] = qr
     bgr[alpha == 0] = 0
     bgr.setflags(write=False)
     alpha.setflags(write=False)

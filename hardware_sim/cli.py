@@ -6,7 +6,9 @@ Subcommands:
   takes commands on stdin and on a small HTTP control API (see :mod:`hardware_sim.station_control`);
 * ``render`` — write camera frames as PNG (random baskets from a seed, or a scenario's basket), with the ground
   truth as JSON next to each;
-* ``scenarios validate [FILES]`` — check scenario files (default: the shipped suite);
+* ``scenarios validate [FILES]`` — check scenario files, one or several scenarios each (default: the shipped
+  suite); ``scenarios list`` — the shipped scenarios; ``scenarios generate`` — a benchmark suite of generated
+  baskets as multi-document YAML (:mod:`hardware_sim.scenario_generate`);
 * ``scale`` — just the simulated scale on a pty (:mod:`hardware_sim.scale_cli`).
 """
 
@@ -45,13 +47,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=Path("."), help="folder to write into (default: here)")
     p.set_defaults(handler=_render)
 
-    p = sub.add_parser("scenarios", help="check scenario files")
+    p = sub.add_parser("scenarios", help="check, list and generate scenario files")
     scen = p.add_subparsers(dest="scenarios_command", metavar="ACTION", required=True)
     v = scen.add_parser("validate", help="validate scenario files (default: the shipped suite)")
-    v.add_argument("files", nargs="*", type=Path, help="scenario YAML files")
+    v.add_argument("files", nargs="*", type=Path, help="scenario YAML files (one or several scenarios each)")
     v.set_defaults(handler=_validate)
-    ls = scen.add_parser("list", help="list the shipped scenarios with their expected verdicts")
+    ls = scen.add_parser("list", help="list the shipped scenarios with their categories and expected verdicts")
     ls.set_defaults(handler=_list)
+    g = scen.add_parser("generate", help="generate a benchmark suite of baskets as multi-document YAML")
+    g.add_argument("--n", type=int, default=500, help="how many scenarios (default 500)")
+    g.add_argument("--seed", type=int, default=7, help="the suite's seed (default 7: the shipped decision-500)")
+    g.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    g.set_defaults(handler=_generate)
 
     from hardware_sim import scale_cli
 
@@ -87,9 +94,14 @@ def _station(args: argparse.Namespace) -> int:
         print(f"scale:    {scale}", flush=True)
         print(f"control:  {control.url}  (GET /status, POST /command)", flush=True)
         if args.no_stdin:
+            import signal
             import threading
 
-            threading.Event().wait()
+            done = threading.Event()
+            # SIGTERM (a supervisor stopping us) cleans up like Ctrl-C: the pty link must not be left behind.
+            signal.signal(signal.SIGTERM, lambda *_: done.set())
+            while not done.wait(0.5):
+                pass
         else:
             print("type 'help' for commands, 'quit' to stop", flush=True)
             serve_stdin(station, sys.stdin, sys.stdout)
@@ -151,17 +163,17 @@ def _draw_boxes(frame: Any, truth: list[Any]) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from hardware_sim.scenario import iter_problems, shipped_scenario_files
+    from hardware_sim.scenario import iter_problems_counted, shipped_scenario_files
 
     files = list(args.files) or shipped_scenario_files()
     failed = 0
-    for path, problems in iter_problems(files):
+    for path, problems, count in iter_problems_counted(files):
         if problems:
             failed += 1
             for problem in problems:
                 print(problem, file=sys.stderr)
         else:
-            print(f"{path}: ok")
+            print(f"{path}: ok" + (f" ({count} scenarios)" if count != 1 else ""))
     if failed:
         raise CliError(f"{failed} of {len(files)} scenario file(s) have problems")
     return 0
@@ -172,5 +184,30 @@ def _list(args: argparse.Namespace) -> int:
 
     for name, s in load_shipped_scenarios().items():
         reasons = f" ({', '.join(s.expect.reasons)})" if s.expect.reasons else ""
-        print(f"{name:<28} {s.expect.verdict}{reasons}")
+        print(f"{name:<28} {s.category:<14} {s.expect.verdict}{reasons}")
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from hardware_sim.scenario import CATEGORIES
+    from hardware_sim.scenario_generate import dump_scenarios, generate_suite, suite_header
+
+    if args.n < 1:
+        raise CliError("--n must be at least 1")
+    scenarios = generate_suite(args.n, args.seed)
+    text = dump_scenarios(scenarios, header=suite_header(args.n, args.seed))
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot write {args.out}: {exc}") from None
+    counts: dict[str, int] = {}
+    for s in scenarios:
+        counts[s.category] = counts.get(s.category, 0) + 1
+    where = f" to {args.out}" if args.out is not None else ""
+    summary = ", ".join(f"{c} {counts[c]}" for c in CATEGORIES if c in counts)
+    print(f"{len(scenarios)} scenarios (seed {args.seed}){where}: {summary}", file=sys.stderr)
     return 0

@@ -1,8 +1,11 @@
 """Scenario files: a shopper's scans, what really goes in the basket and when, faults, and the expected verdict.
 
-The format is documented in ``hardware_sim/SCENARIOS.md``; the shipped suite is ``hardware_sim/data/scenarios``.
-:func:`parse_scenario` turns YAML text into a validated :class:`Scenario` (pure: the catalog is a parameter);
-every problem is reported as ``file:line: field.path: message`` in a :class:`ScenarioError`.
+The format is documented in ``hardware_sim/SCENARIOS.md``; the shipped suite is ``hardware_sim/data/scenarios``
+(one scenario a file) and the decision benchmark's generated baskets are in ``hardware_sim/data/bench`` (many
+scenarios a file, as YAML documents separated by ``---``). :func:`parse_scenarios` turns YAML text into validated
+:class:`Scenario` objects (pure: the catalog is a parameter); every problem is reported as
+``file:line: field.path: message`` in a :class:`ScenarioError` (``file:line: doc N: field.path: message`` in a
+file of several scenarios).
 
 GTINs and barcodes are read as the text written in the file, never as YAML numbers: YAML would turn an
 unquoted ``0123`` into the octal number 83.
@@ -11,8 +14,9 @@ unquoted ``0123`` into the octal number 83.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -33,6 +37,17 @@ FAULTS = (
     "scale_reboot",  # the scale's MCU restarts
     "dead_cell",  # one load cell stops answering (``cell``: 0–3)
     "bump",  # someone knocks the tray: a short load spike
+)
+# What a scenario tests, for the benchmark's rates: honest baskets give the false-alarm rate, the four fraud
+# kinds each a catch rate; ``fault`` is hardware trouble, ``other`` anything else (e.g. a produce label swap).
+CATEGORIES = ("honest", "unscanned", "switch", "underscan", "personal_item", "fault", "other")
+FRAUD_CATEGORIES = ("unscanned", "switch", "underscan", "personal_item")
+_REASON_CATEGORY = (  # the first reason code found decides, in this order
+    ("unscanned_item", "unscanned"),
+    ("product_mismatch", "switch"),
+    ("quantity_mismatch", "underscan"),
+    ("missing_item", "underscan"),
+    ("personal_items", "personal_item"),
 )
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _REASON = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -89,9 +104,24 @@ class Expectation:
     note: str = ""
 
 
+def derive_category(expect: Expectation, has_faults: bool) -> str:
+    """The category of a scenario that does not name one, from its expected verdict, reasons and faults.
+
+    A fraud reason code decides first (``unscanned_item`` → unscanned, ``product_mismatch`` → switch,
+    ``quantity_mismatch``/``missing_item`` → underscan, ``personal_items`` → personal_item); otherwise a scenario
+    with faults is ``fault`` (an honest basket under a camera or scale fault measures the fault handling, not the
+    false-alarm rate), a passing one ``honest``, and the rest ``other``."""
+    for reason, category in _REASON_CATEGORY:
+        if reason in expect.reasons:
+            return category
+    if has_faults:
+        return "fault"
+    return "honest" if expect.verdict == "pass" else "other"
+
+
 @dataclass(frozen=True)
 class Scenario:
-    """One shopper at the validation unit."""
+    """One shopper at the validation unit. ``category`` left empty is derived (:func:`derive_category`)."""
 
     name: str
     description: str
@@ -102,7 +132,14 @@ class Scenario:
     basket: str = "basket-red"
     clutter: float = 0.25
     faults: tuple[Fault, ...] = ()
+    category: str = ""
     source: str = field(default="<scenario>", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.category:
+            object.__setattr__(self, "category", derive_category(self.expect, bool(self.faults)))
+        elif self.category not in CATEGORIES:
+            raise ValueError(f"category {self.category!r} must be one of {', '.join(CATEGORIES)}")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -112,14 +149,15 @@ class Scenario:
 class _Reader:
     """Walks the YAML node tree, collecting problems with the line each one is on."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, document: str = "") -> None:
         self.source = source
+        self.document = document  # "doc 3: " in a file of several scenarios, else ""
         self.problems: list[str] = []
         self._constructor = SafeConstructor()
 
     def problem(self, node: yaml.Node | None, path: str, message: str) -> None:
         line = node.start_mark.line + 1 if node is not None else 1
-        self.problems.append(f"{self.source}:{line}: {path}: {message}")
+        self.problems.append(f"{self.source}:{line}: {self.document}{path}: {message}")
 
     def mapping(
         self, node: yaml.Node, path: str, required: tuple[str, ...], optional: tuple[str, ...]
@@ -350,26 +388,38 @@ def _expect(r: _Reader, node: yaml.Node) -> Expectation | None:
 
 
 _TOP_REQUIRED = ("name", "description", "scans", "placed", "expect")
-_TOP_OPTIONAL = ("seed", "basket", "clutter", "faults")
+_TOP_OPTIONAL = ("category", "seed", "basket", "clutter", "faults")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when there: the bench file has 500 documents
 
 
-def parse_scenario(text: str, source: str = "<scenario>", catalog: Catalog | None = None) -> Scenario:
-    """Validate one scenario's YAML text; :class:`ScenarioError` lists every problem with its line."""
-    catalog = catalog if catalog is not None else load_demo_catalog()
-    r = _Reader(source)
+def _documents(text: str, source: str) -> list[yaml.Node]:
+    """The file's YAML documents as node trees (empty documents, e.g. after a trailing ``---``, left out)."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        raise ScenarioError([f"{source}:{line}: yaml: {exc.problem or exc}"]) from None
-    if root is None:
+        nodes = list(yaml.compose_all(text, Loader=_LOADER))
+    except yaml.MarkedYAMLError:
+        try:  # again with the pure-Python parser: its messages and lines are the clearer ones
+            nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark is not None else 1
+            raise ScenarioError([f"{source}:{line}: yaml: {exc.problem or exc}"]) from None
+    docs = [n for n in nodes if not (isinstance(n, yaml.ScalarNode) and n.tag.endswith(":null") and n.value == "")]
+    if not docs:
         raise ScenarioError([f"{source}:1: scenario: the file is empty"])
+    return docs
+
+
+def _parse_root(r: _Reader, root: yaml.Node, catalog: Catalog) -> Scenario | None:
+    """One document → a Scenario, or None with the problems in ``r``."""
     m = r.mapping(root, "", _TOP_REQUIRED, _TOP_OPTIONAL)
     if m is None:
-        raise ScenarioError(r.problems)
+        return None
     name = r.text(m["name"], "name", _NAME, "lowercase letters, digits and '-'") if "name" in m else None
     description = r.text(m["description"], "description") if "description" in m else None
+    category = r.text(m["category"], "category") if "category" in m else ""
+    if category and category not in CATEGORIES:
+        r.problem(m["category"], "category", f"{category!r} must be one of {', '.join(CATEGORIES)}")
+        category = None
     seed = r.number(m["seed"], "seed", integer=True, low=0) if "seed" in m else 0
     basket = r.text(m["basket"], "basket") if "basket" in m else "basket-red"
     if basket is not None and basket != catalog_baskets.NO_BASKET and basket not in catalog_baskets.BASKETS:
@@ -391,8 +441,9 @@ def parse_scenario(text: str, source: str = "<scenario>", catalog: Catalog | Non
     )
     expect = _expect(r, m["expect"]) if "expect" in m else None
     if r.problems:
-        raise ScenarioError(r.problems)
+        return None
     assert name is not None and description is not None and expect is not None and basket is not None
+    assert category is not None
     return Scenario(
         name=name,
         description=description,
@@ -403,18 +454,67 @@ def parse_scenario(text: str, source: str = "<scenario>", catalog: Catalog | Non
         basket=basket,
         clutter=float(clutter),
         faults=tuple(f for f in faults if f is not None),
-        source=source,
+        category=category,
+        source=r.source,
     )
 
 
-def load_scenario(path: str | Path, catalog: Catalog | None = None) -> Scenario:
-    """Read and validate a scenario file; a missing or unreadable file is a :class:`ScenarioError` too."""
+def parse_scenarios(text: str, source: str = "<scenarios>", catalog: Catalog | None = None) -> list[Scenario]:
+    """Validate YAML text of one or several scenarios (documents separated by ``---``), in file order.
+
+    Every problem of every document is listed, with ``doc N:`` (1-based, counting scenarios) when the text holds
+    more than one; names must be unique within the text."""
+    catalog = catalog if catalog is not None else load_demo_catalog()
+    docs = _documents(text, source)
+    problems: list[str] = []
+    scenarios: list[Scenario] = []
+    first: dict[str, int] = {}  # name → its document number
+    for number, root in enumerate(docs, 1):
+        r = _Reader(source, f"doc {number}: " if len(docs) > 1 else "")
+        scenario = _parse_root(r, root, catalog)
+        problems.extend(r.problems)
+        if scenario is None:
+            continue
+        if scenario.name in first:
+            name_node = next(v for k, v in root.value if k.value == "name")
+            r.problem(name_node, "name", f"{scenario.name!r} is also the name of doc {first[scenario.name]}")
+            problems.extend(r.problems)
+            continue
+        first[scenario.name] = number
+        scenarios.append(scenario)
+    if problems:
+        raise ScenarioError(problems)
+    return scenarios
+
+
+def parse_scenario(text: str, source: str = "<scenario>", catalog: Catalog | None = None) -> Scenario:
+    """Validate one scenario's YAML text; :class:`ScenarioError` lists every problem with its line."""
+    scenarios = parse_scenarios(text, source, catalog)
+    if len(scenarios) != 1:
+        raise ScenarioError(
+            [f"{source}:1: scenario: holds {len(scenarios)} scenarios where one is expected (use load_scenarios)"]
+        )
+    return scenarios[0]
+
+
+def _read(path: str | Path) -> tuple[str, str]:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        return p.read_text(encoding="utf-8"), str(p)
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([f"{p}:1: file: cannot read it: {exc}"]) from None
-    return parse_scenario(text, str(p), catalog)
+
+
+def load_scenario(path: str | Path, catalog: Catalog | None = None) -> Scenario:
+    """Read and validate a file of one scenario; a missing or unreadable file is a :class:`ScenarioError` too."""
+    text, source = _read(path)
+    return parse_scenario(text, source, catalog)
+
+
+def load_scenarios(path: str | Path, catalog: Catalog | None = None) -> list[Scenario]:
+    """Read and validate a file of one or several scenarios (YAML documents separated by ``---``)."""
+    text, source = _read(path)
+    return parse_scenarios(text, source, catalog)
 
 
 def shipped_scenario_files() -> list[Path]:
@@ -429,15 +529,43 @@ def load_shipped_scenarios(catalog: Catalog | None = None) -> dict[str, Scenario
     return {s.name: s for s in scenarios}
 
 
+def bench_suite_files() -> list[Path]:
+    """The generated benchmark files in ``hardware_sim/data/bench``, sorted by name."""
+    folder = resources.files("hardware_sim").joinpath("data", "bench")
+    return sorted(Path(str(f)) for f in folder.iterdir() if f.name.endswith((".yaml", ".yml")))
+
+
+DEFAULT_BENCH_FILE = "decision-500.yaml"  # made by ``basketcheck sim scenarios generate --n 500 --seed 7``
+
+
+@cache
+def _default_bench_suite(catalog: Catalog | None) -> tuple[Scenario, ...]:
+    shipped = [load_scenario(p, catalog) for p in shipped_scenario_files()]
+    bench = resources.files("hardware_sim").joinpath("data", "bench", DEFAULT_BENCH_FILE)
+    return (*shipped, *load_scenarios(Path(str(bench)), catalog))
+
+
+def default_bench_suite(catalog: Catalog | None = None) -> list[Scenario]:
+    """The decision benchmark's default baskets: the hand-written shipped scenarios, then the 500 generated ones.
+
+    Parsed once per process and catalog (the 500 take a moment); every call returns a new list."""
+    return list(_default_bench_suite(catalog))
+
+
 def find_scenario(name_or_path: str, catalog: Catalog | None = None) -> Scenario:
-    """A shipped scenario by name, or a scenario file by path."""
+    """A shipped scenario by name (also a generated one of the default bench suite), or a scenario file by path."""
     if name_or_path.endswith((".yaml", ".yml")) or "/" in name_or_path:
         return load_scenario(name_or_path, catalog)
     for p in shipped_scenario_files():
         if p.stem == name_or_path:
             return load_scenario(p, catalog)
+    if name_or_path.startswith("gen-"):
+        for scenario in _default_bench_suite(catalog):
+            if scenario.name == name_or_path:
+                return scenario
     names = ", ".join(p.stem for p in shipped_scenario_files())
-    raise ScenarioError([f"{name_or_path}:1: name: no shipped scenario of that name (known: {names})"])
+    generated = f"gen-0000-… of {DEFAULT_BENCH_FILE}"
+    raise ScenarioError([f"{name_or_path}:1: name: no shipped scenario of that name (known: {names}, {generated})"])
 
 
 def scanned_counts(scenario: Scenario) -> dict[str, int]:
@@ -457,17 +585,27 @@ def placed_counts(scenario: Scenario) -> dict[str, int]:
     return counts
 
 
-def iter_problems(paths: list[Path], catalog: Catalog | None = None) -> Iterator[tuple[Path, list[str]]]:
-    """Validate several files: each path with its problems (empty when it is fine)."""
+def iter_problems_counted(
+    paths: Sequence[Path], catalog: Catalog | None = None
+) -> Iterator[tuple[Path, list[str], int]]:
+    """Validate several files of one or several scenarios each: each path, its problems, its scenarios' count.
+
+    Names must be unique across the files too."""
     names: dict[str, Path] = {}
     for path in paths:
         try:
-            scenario = load_scenario(path, catalog)
+            scenarios = load_scenarios(path, catalog)
         except ScenarioError as exc:
-            yield path, list(exc.problems)
+            yield path, list(exc.problems), 0
             continue
-        if scenario.name in names:
-            yield path, [f"{path}:1: name: {scenario.name!r} is also the name of {names[scenario.name]}"]
-            continue
-        names[scenario.name] = path
-        yield path, []
+        problems = [
+            f"{path}:1: name: {s.name!r} is also the name of {names[s.name]}" for s in scenarios if s.name in names
+        ]
+        names.update((s.name, path) for s in scenarios if s.name not in names)
+        yield path, problems, len(scenarios)
+
+
+def iter_problems(paths: Sequence[Path], catalog: Catalog | None = None) -> Iterator[tuple[Path, list[str]]]:
+    """Validate several files: each path with its problems (empty when it is fine)."""
+    for path, problems, _ in iter_problems_counted(paths, catalog):
+        yield path, problems

@@ -78,7 +78,9 @@ def test_internal_errors_are_one_line_without_traceback(monkeypatch: pytest.Monk
     assert err.count("\n") == 1
 
 
-def test_bench_all_reports_machine_and_each_benchmark_as_json(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+def test_bench_all_reports_machine_and_each_benchmark_as_json(
+    monkeypatch: pytest.MonkeyPatch, capsys, tmp_path
+) -> None:
     import types
 
     from backend import bench_cli
@@ -90,8 +92,33 @@ def test_bench_all_reports_machine_and_each_benchmark_as_json(monkeypatch: pytes
     monkeypatch.setattr(
         bench_cli, "BENCHMARKS", {"fake": ("fake_bench", "a fake"), "missing": ("no_such_bench_module", "x")}
     )
-    assert main(["bench", "all", "--json"]) == 0
+    report = tmp_path / "BENCHMARKS.md"
+    assert main(["bench", "all", "--json", "--report", str(report)]) == 0
     figures = json.loads(capsys.readouterr().out)
     assert figures["machine"]["cpus"] >= 1
     assert figures["fake"]["n"] == 3
     assert figures["missing"] == {"status": "not built yet"}
+    text = report.read_text()
+    assert "## fake: a fake" in text and "`basketcheck bench fake --json`" in text and '"n": 3' in text
+
+
+def test_bench_all_keeps_going_when_one_benchmark_fails(monkeypatch: pytest.MonkeyPatch, capsys, tmp_path) -> None:
+    import types
+
+    from backend import bench_cli
+
+    def broken(_args: object) -> dict[str, object]:
+        raise OSError("no camera")
+
+    fake = types.ModuleType("fake_bench")
+    fake.configure = lambda p: None  # type: ignore[attr-defined]
+    fake.run = broken  # type: ignore[attr-defined]
+    good = types.ModuleType("good_bench")
+    good.configure = lambda p: None  # type: ignore[attr-defined]
+    good.run = lambda args: {"ok": True}  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "fake_bench", fake)
+    monkeypatch.setitem(sys.modules, "good_bench", good)
+    monkeypatch.setattr(bench_cli, "BENCHMARKS", {"fake": ("fake_bench", "broken"), "good": ("good_bench", "fine")})
+    assert main(["bench", "all", "--json", "--report", str(tmp_path / "B.md")]) == 1
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["fake"]["status"] == "failed: OSError: no camera" and figures["good"]["ok"] is True

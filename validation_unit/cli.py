@@ -24,6 +24,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="replace the key of an existing unit")
     p.set_defaults(handler=_register)
 
+    r = sub.add_parser("run", help="run the validation unit: scale, camera, detector, shopper screen, backend")
+    r.add_argument("--config", type=Path, default=None, help="the unit's TOML config file (see docs/unit.example.toml)")
+    r.add_argument("--credentials", type=Path, default=None, help="credentials file (overrides the config's)")
+    r.add_argument("--serial", default=None, help="the scale's pyserial URL (overrides [scale] url)")
+    r.add_argument("--scale-kind", choices=("firmware", "mtsics"), default=None)
+    r.add_argument("--camera", default=None, help="cv2.VideoCapture source: device index or URL ('' = none)")
+    r.add_argument("--backend", default=None, help="the backend's URL (default: the credentials' URL)")
+    r.add_argument("--model", type=Path, default=None, help="detector model folder (default: vision/models)")
+    r.add_argument("--screen-host", default=None)
+    r.add_argument("--screen-port", type=int, default=None, help="shopper screen port (0: any free port)")
+    r.add_argument("--check-config", action="store_true", help="only check the config file and exit")
+    r.set_defaults(handler=_run)
+
 
 def _register(args: argparse.Namespace) -> int:
     from sqlalchemy.orm import Session
@@ -62,4 +75,54 @@ def _register(args: argparse.Namespace) -> int:
     with os.fdopen(fd, "w") as fh:
         json.dump(credentials, fh, indent=2)
     print(f"unit {args.unit_id} registered in store {args.store}; credentials written to {args.out} (mode 600)")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from validation_unit.config import ConfigError, load_config
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    updates = {
+        ("scale", "url"): args.serial,
+        ("scale", "kind"): args.scale_kind,
+        ("camera", "url"): args.camera,
+        ("backend", "url"): args.backend,
+        ("vision", "model"): args.model,
+        ("screen", "host"): args.screen_host,
+        ("screen", "port"): args.screen_port,
+    }
+    for (section, key), value in updates.items():
+        if value is not None:
+            part = getattr(config, section).model_copy(update={key: value})
+            config = config.model_copy(update={section: part})
+    if args.credentials is not None:
+        config = config.model_copy(update={"credentials": args.credentials})
+    if config.credentials is None:
+        raise CliError("no credentials: pass --credentials FILE or set 'credentials' in the config file")
+    if not config.scale.url:
+        raise CliError("no scale: pass --serial URL or set [scale] url in the config file")
+    if args.check_config:
+        print("config OK")
+        return 0
+    from validation_unit.runner import UnitRunner, UnitStartError
+
+    try:
+        runner = UnitRunner(config)
+        runner.start()
+    except UnitStartError as exc:
+        raise CliError(str(exc)) from None
+    print(
+        f"unit {runner.unit_id}: scale {config.scale.url} ({config.scale.kind}), camera {config.camera.url or 'none'}, "
+        f"model {runner.model_version or 'none'}; shopper screen at {runner.screen_url}",
+        flush=True,
+    )
+    try:
+        runner.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runner.stop()
     return 0

@@ -11,7 +11,15 @@ from backend.deps import SessionDep, SettingsDep
 from backend.models import Flag, Payment, Shopper, Trip, Verdict, utcnow
 from backend.payments import settlement
 from backend.problems import Problem
-from backend.schemas_units import BindCodeOut, HeartbeatIn, HeartbeatOut, SessionOut, VerdictIn, VerdictOut
+from backend.schemas_units import (
+    BindCodeOut,
+    HeartbeatIn,
+    HeartbeatOut,
+    SessionOut,
+    UnitProductsOut,
+    VerdictIn,
+    VerdictOut,
+)
 from backend.trips import basket_total
 from backend.unit_auth import SignedRequestDep, UnitDep
 
@@ -40,6 +48,12 @@ def current_session(unit: UnitDep, session: SessionDep, settings: SettingsDep) -
     out = units.current_session(session, unit, settings.currency)
     session.commit()  # last_seen_at
     return out
+
+
+@router.get("/products", response_model=UnitProductsOut)
+def products(unit: UnitDep, session: SessionDep) -> UnitProductsOut:
+    """The catalog with the weights to expect (learned where known): the unit names unscanned items with it."""
+    return units.unit_products(session)
 
 
 def _answer(session: SessionDep, verdict: Verdict) -> VerdictOut:

@@ -93,6 +93,9 @@ def test_a_crash_between_capture_and_commit_is_finished_on_restart(
         reference = payment.provider_ref
         # The restart comes later than a live request would still be running (settlement.IN_FLIGHT).
         payment.updated_at = payment.updated_at - dt.timedelta(minutes=1)
+        trip_row = s.get(Trip, trip)
+        assert trip_row is not None
+        trip_row.updated_at = trip_row.updated_at - dt.timedelta(minutes=1)
         s.commit()
 
     restarted = create_app(SETTINGS, engine=migrated_engine)
@@ -106,3 +109,21 @@ def test_a_crash_between_capture_and_commit_is_finished_on_restart(
         assert s.scalar(select(func.sum(LedgerEntry.amount_minor))) == 0
         assert s.scalar(select(func.count(LedgerEntry.id))) == 2
     assert restarted.state.payment_provider.captures(reference) == 1
+
+
+def test_the_reconciler_leaves_a_just_passed_trip_to_the_request_settling_it(app, migrated_engine) -> None:
+    """A trip passed a moment ago is being captured by the live verdict request; the periodic reconciler must
+    not race it (it only finishes trips older than settlement.IN_FLIGHT)."""
+    from backend.app import reconcile
+    from tests.backend.conftest import new_shopper, new_trip
+
+    with TestClient(app) as client:
+        trip_id = new_trip(client, new_shopper(client))
+        with Session(migrated_engine) as s, s.begin():
+            row = s.get(Trip, trip_id)
+            assert row is not None
+            row.status = "passed"
+        assert reconcile(app) == 0
+        with Session(migrated_engine) as s:
+            row = s.get(Trip, trip_id)
+            assert row is not None and row.status == "passed"  # untouched: a live request owns it

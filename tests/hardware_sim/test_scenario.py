@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from hardware_sim.scenario import (
+    CATEGORIES,
+    Expectation,
+    Scenario,
     ScenarioError,
+    derive_category,
     find_scenario,
     iter_problems,
+    load_scenario,
+    load_scenarios,
     load_shipped_scenarios,
     parse_scenario,
+    parse_scenarios,
     placed_counts,
     scanned_counts,
     shipped_scenario_files,
@@ -172,7 +180,7 @@ def test_unquoted_gtins_keep_their_leading_zero_and_digits() -> None:
     assert parse_scenario(text).scans[0].gtin14 == "04006381001014"
 
 
-def test_missing_file_and_duplicate_names(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_file_and_duplicate_names(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="cannot read"):
         find_scenario(str(tmp_path / "nope.yaml"))
     with pytest.raises(ScenarioError, match="no shipped scenario"):
@@ -193,3 +201,103 @@ def test_the_format_example_in_scenarios_md_is_valid() -> None:
     example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
     s = parse_scenario(example, "SCENARIOS.md")
     assert s.name == "unscanned-light" and len(s.faults) == 3 and s.placed[-1].at_s == 1.0
+
+
+# --------------------------------------------------------------------------------------------------
+# Categories
+
+
+def test_every_shipped_file_names_its_category() -> None:
+    for path in shipped_scenario_files():
+        assert "\ncategory: " in path.read_text(), path.name
+    suite = load_shipped_scenarios()
+    assert suite["barcode-switch"].category == "switch" and suite["late-item"].category == "unscanned"
+    assert suite["camera-off"].category == "fault" and suite["produce-label-swap"].category == "other"
+    assert {s.category for s in suite.values()} == set(CATEGORIES)
+
+
+def test_explicit_category_wins_and_absent_is_derived() -> None:
+    assert parse_scenario(GOOD).category == "honest"
+    assert parse_scenario(_replace("name: t", "name: t\ncategory: other")).category == "other"
+
+
+@pytest.mark.parametrize(
+    ("verdict", "reasons", "faults", "category"),
+    [
+        ("pass", (), False, "honest"),
+        ("pass", ("camera_unavailable",), True, "fault"),
+        ("recheck", ("unscanned_item",), False, "unscanned"),
+        ("recheck", ("unscanned_item",), True, "unscanned"),
+        ("flag", ("product_mismatch",), False, "switch"),
+        ("recheck", ("quantity_mismatch",), False, "underscan"),
+        ("recheck", ("missing_item",), False, "underscan"),
+        ("recheck", ("personal_items",), False, "personal_item"),
+        ("flag", ("scale_fault",), True, "fault"),
+        ("flag", ("weight_mismatch",), True, "fault"),
+        ("flag", ("weight_mismatch",), False, "other"),
+        ("recheck", (), False, "other"),
+    ],
+)
+def test_derive_category(verdict: str, reasons: tuple[str, ...], faults: bool, category: str) -> None:
+    assert derive_category(Expectation(verdict, reasons), faults) == category
+
+
+def test_a_scenario_made_in_code_gets_a_category() -> None:
+    s = parse_scenario(GOOD)
+    assert Scenario(s.name, s.description, s.scans, s.placed, Expectation("flag", ("product_mismatch",))).category == (
+        "switch"
+    )
+    with pytest.raises(ValueError, match="category 'fraud'"):
+        Scenario(s.name, s.description, s.scans, s.placed, s.expect, category="fraud")
+
+
+def test_a_bad_category_is_named_by_line() -> None:
+    with pytest.raises(ScenarioError, match=r"^s\.yaml:2: category: 'fraud' must be one of honest, unscanned"):
+        parse_scenario(_replace("name: t", "name: t\ncategory: fraud"), "s.yaml")
+
+
+# --------------------------------------------------------------------------------------------------
+# Files of several scenarios
+
+
+def _two(second: str = GOOD.replace("name: t", "name: u")) -> str:
+    return GOOD + "---\n" + second
+
+
+def test_several_scenarios_in_one_file(tmp_path: Path) -> None:
+    path = tmp_path / "many.yaml"
+    path.write_text("# a comment\n---\n" + _two() + "---\n")  # a leading comment and a trailing '---' are fine
+    scenarios = load_scenarios(path)
+    assert [s.name for s in scenarios] == ["t", "u"] and all(s.source == str(path) for s in scenarios)
+    one = tmp_path / "one.yaml"
+    one.write_text(GOOD)
+    assert [s.name for s in load_scenarios(one)] == ["t"] and load_scenario(one).name == "t"
+    with pytest.raises(ScenarioError, match="holds 2 scenarios where one is expected"):
+        load_scenario(path)
+    assert dict(iter_problems([path])) == {path: []}
+
+
+def test_problems_in_a_file_of_several_name_the_document_and_line() -> None:
+    text = _two(GOOD.replace("name: t", "name: u").replace("verdict: pass", "verdict: ok"))
+    with pytest.raises(ScenarioError) as info:
+        parse_scenarios(text, "m.yaml")
+    assert info.value.problems == ("m.yaml:17: doc 2: expect.verdict: 'ok' must be one of pass, recheck, flag",)
+
+
+def test_names_are_unique_within_a_file() -> None:
+    with pytest.raises(ScenarioError) as info:
+        parse_scenarios(_two(GOOD), "m.yaml")
+    assert info.value.problems == ("m.yaml:10: doc 2: name: 't' is also the name of doc 1",)
+
+
+def test_a_yaml_error_in_a_later_document_names_its_line() -> None:
+    with pytest.raises(ScenarioError, match=r"^m\.yaml:11: yaml: "):
+        parse_scenarios(_two(GOOD.replace("description: a test", "description: a: test")), "m.yaml")
+
+
+def test_names_are_unique_across_files_of_several(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text(_two())
+    b.write_text(GOOD.replace("name: t", "name: u"))
+    results = dict(iter_problems([a, b]))
+    assert results[a] == [] and "'u' is also the name of" in results[b][0]

@@ -1,0 +1,66 @@
+"""The decision benchmark: scoring from plain rows, and a short real run through the station."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from validation_unit.bench import expected_from_scans, score
+
+
+def row(category: str, fused: str, weight: str = "PASS", vision: str | None = "PASS", ms: float = 500.0) -> dict:
+    return {
+        "scenario": "s",
+        "category": category,
+        "expect": "PASS",
+        "fused": fused,
+        "weight_only": weight,
+        "vision_only": vision,
+        "ms": {"fused": ms, "weight_only": ms - 50, "vision_only": 100.0 if vision else None},
+    }
+
+
+def test_score_counts_false_alarms_catches_and_times() -> None:
+    rows = [
+        row("honest", "PASS"),
+        row("honest", "RECHECK", "RECHECK"),
+        row("honest", "PASS", ms=1500.0),
+        row("honest", "PASS"),
+        row("unscanned", "RECHECK", "RECHECK", "PASS"),
+        row("unscanned", "PASS"),
+        row("switch", "FLAG", "PASS", "FLAG"),
+        row("personal_item", "RECHECK", "RECHECK", None),
+        {**row("fault", "PASS"), "expect": "PASS"},
+    ]
+    figures = score(rows)
+    fused = figures["fused"]
+    assert fused["false_alarm_rate"] == 0.25
+    assert fused["catch_rate"] == {"unscanned": 0.5, "switch": 1.0, "underscan": None, "personal_item": 1.0}
+    assert fused["time_to_verdict_ms"]["p50"] == 500.0 and fused["time_to_verdict_ms"]["p95"] > 1000
+    assert figures["weight_only"]["catch_rate"]["switch"] == 0.0
+    assert figures["vision_only"]["fraud_baskets"]["personal_item"] == 0  # no camera verdict for that basket
+    assert figures["faults"] == {"baskets": 1, "as_expected": 1}
+
+
+def test_expected_basket_folds_repeated_scans_and_keeps_label_weights() -> None:
+    from hardware_sim.catalog import load_demo_catalog
+    from hardware_sim.scenario import find_scenario
+
+    catalog = load_demo_catalog()
+    double = expected_from_scans(find_scenario("double-scan"), catalog, "t")
+    assert {line.gtin14: line.quantity for line in double.lines} == {"04008123000521": 2, "04001000010293": 1}
+    produce = expected_from_scans(find_scenario("honest-produce-by-weight"), catalog, "t")
+    assert any(line.variable for line in produce.lines)
+
+
+@pytest.mark.slow
+def test_a_short_benchmark_run_through_the_real_station() -> None:
+    from validation_unit import bench
+
+    args = argparse.Namespace(scenarios=None, limit=3, model=None, variant="int8", fps=10.0, details=True)
+    figures = bench.run(args)
+    problems = [(r["scenario"], r.get("problem")) for r in figures["details"] if r.get("problem")]
+    assert figures["baskets"] == 3 and figures["no_verdict"] == [], problems
+    assert all(r["fused"] in ("PASS", "RECHECK", "FLAG") for r in figures["details"])
+    assert figures["fused"]["time_to_verdict_ms"]["p50"] is not None

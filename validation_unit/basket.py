@@ -1,0 +1,223 @@
+"""What the validation unit reasons about, as plain data: the basket the shopper scanned, what the scale and
+the camera observed, the store's policy, and the decision.
+
+These dataclasses are the contract between the I/O edges (backend client, scale, camera, detector) and the
+pure decision (:func:`validation_unit.fusion.decide`). Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from statistics import NormalDist
+from typing import Any, Literal
+
+Kind = Literal["PASS", "RECHECK", "FLAG"]
+
+# Reason codes (also used by the scenario files' ``expect.reasons``).
+UNSCANNED_ITEM = "unscanned_item"  # something in the basket was not scanned
+MISSING_ITEM = "missing_item"  # something scanned is not in the basket
+QUANTITY_MISMATCH = "quantity_mismatch"  # a product is there, but more of it than scanned
+PRODUCT_MISMATCH = "product_mismatch"  # a different product than scanned (barcode switch)
+WEIGHT_MISMATCH = "weight_mismatch"  # the weight disagrees and nothing seen explains it
+PERSONAL_ITEMS = "personal_items"  # non-merchandise (phone, bag…) in the basket
+CAMERA_UNAVAILABLE = "camera_unavailable"  # decided on weight only
+SCALE_FAULT = "scale_fault"  # the weight cannot be trusted
+AUDIT = "audit"  # a random audit chosen by the store's trust policy
+REASON_CODES = (
+    UNSCANNED_ITEM,
+    MISSING_ITEM,
+    QUANTITY_MISMATCH,
+    PRODUCT_MISMATCH,
+    WEIGHT_MISMATCH,
+    PERSONAL_ITEMS,
+    CAMERA_UNAVAILABLE,
+    SCALE_FAULT,
+    AUDIT,
+)
+
+
+@dataclass(frozen=True)
+class ExpectedLine:
+    """One line of the scanned basket (from the backend's ``GET /v1/units/me/session``)."""
+
+    gtin14: str
+    name: str
+    quantity: int
+    weight_mean_g: float  # per piece
+    weight_sd_g: float  # per piece
+    weight_g: int | None = None  # variable-measure label: the line's weight from its barcode
+    line_key: str = ""
+    unit_price_minor: int = 0
+
+    @property
+    def variable(self) -> bool:
+        return self.weight_g is not None
+
+
+@dataclass(frozen=True)
+class ExpectedBasket:
+    """The trip as scanned. ``attempt`` counts this trip's validations so far (a re-check is attempt 2)."""
+
+    trip_id: str
+    trip_version: int
+    lines: tuple[ExpectedLine, ...]
+    audit: bool = False
+    status: str = "checking_out"  # the trip's status: "checking_out" or "recheck" (after a RECHECK verdict)
+
+    @classmethod
+    def from_session(cls, session: dict[str, Any]) -> ExpectedBasket:
+        """From the backend's session JSON (a bound trip; ``trip_id`` must be set)."""
+        if not session.get("trip_id"):
+            raise ValueError("the session has no trip")
+        lines = tuple(
+            ExpectedLine(
+                gtin14=line["gtin14"],
+                name=line["name"],
+                quantity=int(line["quantity"]),
+                weight_mean_g=float(line["weight_mean_g"]),
+                weight_sd_g=float(line["weight_sd_g"]),
+                weight_g=line.get("weight_g"),
+                line_key=line.get("line_key", ""),
+                unit_price_minor=int(line.get("unit_price_minor", 0)),
+            )
+            for line in session.get("lines", [])
+        )
+        return cls(
+            trip_id=session["trip_id"],
+            trip_version=int(session["trip_version"]),
+            lines=lines,
+            audit=bool(session.get("audit", False)),
+            status=session.get("status") or "checking_out",
+        )
+
+    def counts(self) -> dict[str, int]:
+        """Scanned pieces by GTIN-14 (a variable-measure line counts as one piece per line)."""
+        out: dict[str, int] = {}
+        for line in self.lines:
+            out[line.gtin14] = out.get(line.gtin14, 0) + (1 if line.variable else line.quantity)
+        return out
+
+
+@dataclass(frozen=True)
+class Product:
+    """A product the unit may meet (for explaining residuals): from the backend's product list."""
+
+    gtin14: str
+    name: str
+    weight_mean_g: float
+    weight_sd_g: float
+    by_weight: bool = False
+    lookalike_group: str = ""  # products that look nearly the same from above share a group ("" = none)
+
+
+@dataclass(frozen=True)
+class SeenObject:
+    """One object the camera saw: a product (``gtin14``) or non-merchandise (``gtin14`` None)."""
+
+    gtin14: str | None
+    label: str
+    confidence: float
+    box: tuple[float, float, float, float]  # x1, y1, x2, y2 in the photo's pixels
+
+
+@dataclass(frozen=True)
+class WeightObservation:
+    """The stable gross weight (basket + contents) and how far it can be trusted."""
+
+    gross_g: float
+    sigma_g: float  # the scale's own standard uncertainty at this load (about e / 2 for a settled reading)
+    scale_ok: bool = True  # False: the scale reported a fault (dead cell, link trouble) during the weighing
+    fault: str = ""  # what the fault was, for the reason text
+
+
+@dataclass(frozen=True)
+class VisionObservation:
+    """What the camera saw. ``camera_ok`` False: no usable picture (down, frozen): decide on weight only."""
+
+    objects: tuple[SeenObject, ...] = ()
+    camera_ok: bool = True
+    basket_type: str | None = None  # from the basket's QR label, when read
+    basket_tare_g: float | None = None  # from the basket's QR label, when read
+    problem: str = ""  # why the camera is not usable
+
+
+@dataclass(frozen=True)
+class BasketType:
+    """A basket (or the bare tray) the store uses, with its weight: candidates when no label is read."""
+
+    name: str
+    tare_g: float
+    tare_sd_g: float = 5.0
+
+
+DEFAULT_BASKET_TYPES = (
+    BasketType("none", 0.0, 0.0),
+    BasketType("basket-red", 650.0, 6.0),
+    BasketType("basket-blue", 640.0, 6.0),
+    BasketType("basket-green", 580.0, 5.0),
+    BasketType("tray-grey", 420.0, 4.0),
+)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The store's decision policy (from the unit's config file)."""
+
+    confidence: float = 0.999  # two-sided confidence level of the weight test
+    weight_only_confidence: float = 0.99  # camera down: a tighter band (more re-checks, fewer misses)
+    scale_e_g: float = 5.0  # scale interval: items lighter than ``light_item_e`` × e rely on vision
+    light_item_e: float = 4.0
+    vision_strong: float = 0.8  # a detection at least this confident is strong evidence
+    vision_weak: float = 0.5  # below this a detection is ignored
+    basket_types: tuple[BasketType, ...] = DEFAULT_BASKET_TYPES
+    sigma_floor_g: float = 2.0  # never trust a basket weight tighter than this
+
+    def z(self, weight_only: bool = False) -> float:
+        """The z threshold for the weight test at the policy's confidence level."""
+        level = self.weight_only_confidence if weight_only else self.confidence
+        return NormalDist().inv_cdf(0.5 + level / 2)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A machine-readable reason with its plain-language message; ``gtin14``/``quantity`` name the product."""
+
+    code: str
+    message: str
+    gtin14: str | None = None
+    quantity: int | None = None
+    box: tuple[float, float, float, float] | None = None  # where it is in the photo (for the shopper's crop)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.gtin14 is not None:
+            out["gtin14"] = self.gtin14
+        if self.quantity is not None:
+            out["quantity"] = self.quantity
+        if self.box is not None:
+            out["box"] = [round(v, 1) for v in self.box]
+        return out
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The verdict with its reasons, a suspicion score in [0, 1], a one-paragraph explanation and the weighing
+    it rests on (``expected_g``/``sigma_g`` include the tare; ``tare_g`` is the tare used)."""
+
+    kind: Kind
+    reasons: tuple[Reason, ...]
+    score: float
+    explanation: str
+    expected_g: float | None = None
+    sigma_g: float | None = None
+    measured_g: float | None = None
+    tare_g: float = 0.0
+    residual_g: float | None = None  # measured − expected
+    z: float | None = None
+    seen: dict[str, int] = field(default_factory=dict)  # products the camera counted (GTIN-14 → pieces)
+    non_merchandise: int = 0
+    weight_only: bool = False
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(r.code for r in self.reasons)

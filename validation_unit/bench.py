@@ -1,0 +1,362 @@
+"""``basketcheck bench decision``: shoppers' baskets through the real station, verdicts scored per sensor mode.
+
+Each scenario is played at real-time pace on a simulated station (scale device on a pty read through the
+bridge, MJPEG camera read with ``cv2.VideoCapture``); the station runs exactly as in a store (state machine,
+camera, detector, fusion) against a local basket source that holds what the scenario scanned. For every final
+decision the same observations are also decided with the weight alone and the camera alone, so the three
+modes are compared on identical baskets.
+
+Scoring: ``false_alarm_rate`` = honest baskets not passed; ``catch_rate[c]`` = fraud baskets of category c
+not passed (a RECHECK or a FLAG both stop the shopper from leaving unchecked), counted as the targets define
+them: visually distinct frauds only (a switch to a look-alike, or an unscanned look-alike under 100 g, is left
+out); ``catch_rate_incl_lookalikes`` counts every fraud basket. Fault scenarios are reported
+apart (``faults``: share decided as the scenario expects) and left out of the times.
+``time_to_verdict_ms``: from the moment the last item landed on the tray to the verdict on the screen
+(fused: measured; weight_only: measured minus the camera's share; vision_only: the first picture after
+landing plus the detector's time, i.e. a camera-only unit that decided on the first frame).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from validation_unit.basket import ExpectedBasket, ExpectedLine, Product
+
+MODES = ("fused", "weight_only", "vision_only")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scenarios", type=Path, default=None, help="scenario file (default: the shipped suite)")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N scenarios")
+    parser.add_argument("--model", type=Path, default=None, help="detector model folder (default: vision/models)")
+    parser.add_argument("--variant", choices=("fp32", "int8"), default="int8")
+    parser.add_argument("--fps", type=float, default=15.0, help="camera frames per second")
+    parser.add_argument("--details", action="store_true", help="include every basket's verdicts in the figures")
+    parser.add_argument("--config", type=Path, default=None, help="a unit config file: its [policy] is used")
+    parser.add_argument(
+        "--vision",
+        choices=("model", "oracle"),
+        default="model",
+        help="model: the ONNX detector (default); oracle: the simulator's ground truth as perfect detections "
+        "(items ≥ 30 %% visible) — a diagnostic that separates the fusion's quality from the detector's",
+    )
+
+
+class LocalSource:
+    """The basket source of the benchmark: the scenario's scans, verdicts kept in memory."""
+
+    def __init__(self) -> None:
+        self.expected: ExpectedBasket | None = None
+        self.submitted: list[dict[str, Any]] = []
+
+    def current(self) -> ExpectedBasket | None:
+        return self.expected
+
+    def bind_qr(self) -> str | None:
+        return None
+
+    def submit(self, document: dict[str, Any], attachments: dict[str, tuple[str, bytes]]) -> None:
+        self.submitted.append(document)
+
+    def heartbeat(self, state: str, health: dict[str, Any]) -> None:
+        pass
+
+
+class OracleDetector:
+    """Perfect detections from the simulator's ground truth of the current frame (items at least 30 % visible)."""
+
+    def __init__(self, sim: Any, model: Any) -> None:
+        self.sim = sim
+        self.names = dict(zip(model.gtin14, model.names, strict=True))
+
+    def __call__(self, bgr: Any) -> Any:
+        import numpy as np
+
+        from vision.detections import Detections
+
+        rows = [t for t in self.sim.truth() if t["kind"] in ("product", "distractor") and t["visible_fraction"] >= 0.3]
+        gtins = tuple(t["ref"] if t["kind"] == "product" else None for t in rows)
+        names = tuple(self.names.get(g, "personal item") if g else "personal item" for g in gtins)
+        return Detections(
+            np.array([t["visible_box"] for t in rows], np.float32).reshape(-1, 4),
+            np.ones(len(rows), np.float32),
+            np.arange(len(rows)),
+            gtins,
+            (bgr.shape[1], bgr.shape[0]),
+            names,
+        )
+
+
+def expected_from_scans(scenario: Any, catalog: Any, trip_id: str) -> ExpectedBasket:
+    """What the backend would hand the unit for this scenario's scans (catalog weights, no learning)."""
+    lines = []
+    for i, scan in enumerate(scenario.scans):
+        row = catalog.get(scan.gtin14)
+        if scan.weight_g is not None:
+            lines.append(
+                ExpectedLine(scan.gtin14, row.name, 1, row.weight_mean_g, row.weight_sd_g, scan.weight_g, f"l{i}")
+            )
+        else:
+            lines.append(
+                ExpectedLine(scan.gtin14, row.name, scan.qty, row.weight_mean_g, row.weight_sd_g, None, f"l{i}")
+            )
+    merged: dict[str, ExpectedLine] = {}
+    for line in lines:  # the backend folds repeated scans of a fixed-weight product into one line
+        key = line.line_key if line.variable else line.gtin14
+        if key in merged:
+            old = merged[key]
+            merged[key] = ExpectedLine(
+                old.gtin14,
+                old.name,
+                old.quantity + line.quantity,
+                old.weight_mean_g,
+                old.weight_sd_g,
+                None,
+                old.line_key,
+            )
+        else:
+            merged[key] = line
+    return ExpectedBasket(trip_id, 1, tuple(merged.values()))
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return round(ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo), 1)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from firmware_bridge.scale import open_scale
+    from hardware_sim.scenario import default_bench_suite, load_scenarios
+    from hardware_sim.station import SimStation
+    from validation_unit.basket import Policy
+    from validation_unit.camera import Camera, quiet_opencv
+    from validation_unit.fusion import decide
+    from validation_unit.station import Outcome, Station
+    from vision.detector import Detector
+
+    scenarios = load_scenarios(args.scenarios) if args.scenarios else default_bench_suite()
+    if args.limit:
+        scenarios = scenarios[: args.limit]
+    model = args.model or Path(__file__).resolve().parent.parent / "vision" / "models"
+    detector: Any = Detector.from_path(model, variant=args.variant, threads=2)
+    quiet_opencv()
+    policy = Policy()
+    if getattr(args, "config", None) is not None:
+        from validation_unit.config import load_config
+
+        policy = load_config(args.config).to_policy()
+    results: list[dict[str, Any]] = []
+    with SimStation(seed=7, fps=args.fps) as sim:
+        catalog = sim.catalog
+        products = {
+            r.gtin14: Product(r.gtin14, r.name, r.weight_mean_g, r.weight_sd_g, r.by_weight, r.lookalike_group)
+            for r in catalog
+        }
+        assert sim.scale_port is not None
+        scale = open_scale(sim.scale_port)
+        # The bridge takes its start-up zero from the first stable reading: let it happen on the empty tray.
+        scale.wait_for(lambda r: r.stable and r.grams is not None and abs(r.grams) < 5, 20.0)
+        camera = Camera(sim.camera_url).start()
+        if getattr(args, "vision", "model") == "oracle":
+            detector = OracleDetector(sim, detector)
+        source = LocalSource()
+        outcomes: list[Outcome] = []
+        got = threading.Condition()
+
+        def on_outcome(outcome: Outcome) -> None:
+            with got:
+                outcomes.append(outcome)
+                got.notify_all()
+
+        station = Station(
+            scale=scale,
+            camera=camera,
+            detector=detector,
+            source=source,
+            unit_id="bench",
+            policy=policy,
+            products=products,
+            on_outcome=on_outcome,
+            poll_s=0.05,
+            heartbeat_s=3600.0,
+        )
+        station.start()
+        try:
+            if camera.frame_after(0.0, 10.0) is None:
+                raise RuntimeError(f"the simulated camera gave no picture: {camera.problem}")
+            started = time.monotonic()
+            for i, scenario in enumerate(scenarios, 1):
+                source.expected = expected_from_scans(scenario, catalog, f"bench{i}")
+                results.append(_one(sim, station, scenario, outcomes, got, policy, products, decide))
+                sim.clear()
+                sim.clear_faults()
+                _wait_idle(station)
+                if i % 10 == 0 or i == len(scenarios):
+                    rate = i / (time.monotonic() - started)
+                    _progress(
+                        f"decision: {i}/{len(scenarios)} baskets, {rate:.2f}/s, "
+                        f"~{(len(scenarios) - i) / rate:.0f} s left"
+                    )
+        finally:
+            station.stop()
+            camera.stop()
+            scale.close()
+    figures = score(results)
+    figures["baskets"] = len(results)
+    figures["model"] = f"{model} ({args.variant})" if getattr(args, "vision", "model") == "model" else "oracle"
+    if args.details:
+        figures["details"] = results
+    return figures
+
+
+def _one(
+    sim: Any,
+    station: Any,
+    scenario: Any,
+    outcomes: list[Any],
+    got: threading.Condition,
+    policy: Any,
+    products: dict[str, Product],
+    decide: Any,
+) -> dict[str, Any]:
+    placed_at: list[float] = []
+    events_at: list[float] = []
+
+    def seen_event(event: Any) -> None:
+        now = time.monotonic()
+        events_at.append(now)
+        if event.action == "place":
+            placed_at.append(now)
+
+    with got:
+        outcomes.clear()
+    sim.play(scenario, on_event=seen_event)
+    last_place = placed_at[-1] if placed_at else time.monotonic()
+    last_event = events_at[-1] if events_at else last_place
+    deadline = time.monotonic() + 30.0  # generous: a busy machine slows the simulated scale too
+    final = None
+    with got:
+        while time.monotonic() < deadline:
+            current = [o for o in outcomes if o.attempt == station.machine.attempt]
+            in_verdict = bool(current) and station.machine.phase == "verdict"
+            # Final: decided after the last event, or still standing 2.5 s after it (a fault that changed nothing).
+            if in_verdict and (current[-1].shown_at >= last_event or time.monotonic() > last_event + 2.5):
+                final = current[-1]
+                break
+            got.wait(0.05)
+    row: dict[str, Any] = {
+        "distinct": visually_distinct(scenario, products),
+        "scenario": scenario.name,
+        "category": scenario.category,
+        "expect": scenario.expect.verdict.upper(),
+    }
+    if final is None:
+        row.update({m: None for m in MODES})
+        row["problem"] = f"no verdict (station {station.machine.phase}: {station.machine.notice})"
+        return row
+    decision = final.decision
+    row["fused"] = decision.kind
+    row["reasons"] = list(decision.codes)
+    row["explanation"] = decision.explanation
+    row["z"] = None if decision.z is None else round(decision.z, 2)
+    row["seen"] = decision.seen
+    row["weight_only"] = decide(final.expected, final.weight, None, policy, products).kind
+    vision_ok = final.vision is not None and final.vision.camera_ok
+    row["vision_only"] = decide(final.expected, None, final.vision, policy, products).kind if vision_ok else None
+    fused_ms = (final.shown_at - last_place) * 1000
+    row["ms"] = {
+        "fused": round(fused_ms, 1),
+        "weight_only": round(fused_ms - final.detector_s * 1000, 1),
+        "vision_only": None,
+    }
+    if vision_ok and final.frame is not None:
+        camera = station.camera
+        first = camera.frame_after(last_place, 0.0) if camera is not None else None
+        if first is not None:
+            row["ms"]["vision_only"] = round((first.at - last_place + final.detector_s) * 1000, 1)
+    return row
+
+
+def visually_distinct(scenario: Any, products: dict[str, Product]) -> bool:
+    """Whether the fraud is one the camera can see, as the targets define it: no item placed unscanned is a
+    look-alike of a scanned one lighter than 100 g (unscanned), and no placed product is a look-alike of the
+    scanned one it replaced (switch)."""
+    from hardware_sim.scenario import placed_counts, scanned_counts
+
+    scanned, placed = scanned_counts(scenario), placed_counts(scenario)
+    extra = [g for g in placed if g in products and placed[g] > scanned.get(g, 0)]
+    gone = [g for g in scanned if g in products and scanned[g] > placed.get(g, 0)]
+    for g in extra:
+        group = products[g].lookalike_group
+        mates = [m for m in set(scanned) | set(gone) if m != g and m in products and products[m].lookalike_group]
+        mixed_up = group and any(products[m].lookalike_group == group for m in mates)
+        if mixed_up and (scenario.category == "switch" or products[g].weight_mean_g < 100):
+            return False
+    return True
+
+
+def _wait_idle(station: Any, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and station.machine.phase not in ("idle", "out_of_service"):
+        time.sleep(0.02)
+    time.sleep(0.25)  # a moment of empty tray: the camera's "before" picture for the frozen check
+
+
+def _share_caught(rows: list[dict[str, Any]], mode: str) -> float | None:
+    return round(sum(1 for r in rows if r[mode] != "PASS") / len(rows), 4) if rows else None
+
+
+def score(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The figures per mode from the per-basket rows (pure: tested with plain data)."""
+    from hardware_sim.scenario import FRAUD_CATEGORIES
+
+    out: dict[str, Any] = {}
+    for mode in MODES:
+        honest = [r for r in rows if r["category"] == "honest" and r.get(mode) is not None]
+        alarms = sum(1 for r in honest if r[mode] != "PASS")
+        catch: dict[str, float | None] = {}
+        catch_all: dict[str, float | None] = {}
+        counts: dict[str, int] = {}
+        for category in FRAUD_CATEGORIES:
+            fraud = [r for r in rows if r["category"] == category and r.get(mode) is not None]
+            distinct = [r for r in fraud if r.get("distinct", True)]
+            counts[category] = len(distinct)
+            catch[category] = _share_caught(distinct, mode)
+            catch_all[category] = _share_caught(fraud, mode)
+        # Fault scenarios wait for the scale or camera on purpose: their times are not the shopper's normal wait.
+        times = [
+            r["ms"][mode] for r in rows if r["category"] != "fault" and r.get("ms") and r["ms"].get(mode) is not None
+        ]
+        out[mode] = {
+            "false_alarm_rate": round(alarms / len(honest), 4) if honest else None,
+            "catch_rate": catch,
+            "catch_rate_incl_lookalikes": catch_all,
+            "time_to_verdict_ms": {"p50": _percentile(times, 0.5), "p95": _percentile(times, 0.95)},
+            "honest_baskets": len(honest),
+            "fraud_baskets": counts,
+        }
+    faults = [r for r in rows if r["category"] == "fault"]
+    out["faults"] = {
+        "baskets": len(faults),
+        "as_expected": sum(1 for r in faults if r.get("fused") == r["expect"]),
+    }
+    verdicts: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in rows:
+        verdicts[r["category"]][str(r.get("fused"))] += 1
+    out["fused_verdicts_by_category"] = {k: dict(v) for k, v in sorted(verdicts.items())}
+    out["no_verdict"] = [r["scenario"] for r in rows if r.get("fused") is None]
+    return out

@@ -1,0 +1,162 @@
+"""The unit's config file (TOML), checked at start: a wrong key or value is named with its place in the file.
+
+Example (``docs/unit.example.toml`` is the full one)::
+
+    credentials = "var/unit/credentials.json"   # written by 'basketcheck unit register'
+    [scale]
+    url = "/dev/ttyACM0"                        # any pyserial URL
+    kind = "firmware"                           # or "mtsics"
+    [camera]
+    url = "0"                                   # a device index or a cv2.VideoCapture URL (MJPEG/RTSP…)
+    [policy]
+    confidence = 0.999
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from validation_unit.basket import BasketType, Policy
+from validation_unit.state_machine import Timing
+
+
+class ConfigError(ValueError):
+    """The config file is missing, not TOML, or has a wrong value (the message names the key)."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScaleConfig(_Section):
+    url: str = Field(default="", description="pyserial URL of the scale (a device path, socket://host:port …)")
+    kind: Literal["firmware", "mtsics"] = "firmware"
+    calibration: Path | None = None  # firmware scales: the calibration file (default: the bridge's default path)
+
+
+class CameraConfig(_Section):
+    url: str = Field(default="", description="cv2.VideoCapture source: a device index or a URL; '' = no camera")
+    frozen_diff: float = Field(
+        default=1.0, ge=0.0, description="mean pixel change below which a loaded tray looks frozen"
+    )
+    frame_timeout_s: float = Field(default=1.0, gt=0.0, le=10.0)
+
+
+class BackendConfig(_Section):
+    url: str = ""  # default: the URL in the credentials file
+    timeout_s: float = Field(default=5.0, gt=0.0, le=60.0)
+    poll_s: float = Field(default=0.5, gt=0.0, le=10.0)
+    heartbeat_s: float = Field(default=10.0, gt=0.0, le=300.0)
+
+
+class VisionConfig(_Section):
+    model: Path = Path(__file__).resolve().parent.parent / "vision" / "models"
+    variant: Literal["fp32", "int8"] = "int8"
+    threads: int = Field(default=2, ge=1, le=64)
+
+
+class BasketTypeConfig(_Section):
+    name: str = Field(min_length=1, max_length=40)
+    tare_g: float = Field(ge=0.0, le=5000.0)
+    tare_sd_g: float = Field(default=5.0, ge=0.0, le=500.0)
+
+
+class PolicyConfig(_Section):
+    confidence: float = Field(default=0.999, gt=0.5, lt=1.0)
+    weight_only_confidence: float = Field(default=0.99, gt=0.5, lt=1.0)
+    light_item_e: float = Field(default=4.0, ge=0.0, le=100.0)
+    vision_strong: float = Field(default=0.8, gt=0.0, le=1.0)
+    vision_weak: float = Field(default=0.5, gt=0.0, le=1.0)
+    sigma_floor_g: float = Field(default=2.0, ge=0.0, le=1000.0)
+    basket_types: list[BasketTypeConfig] | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> PolicyConfig:
+        if self.vision_weak > self.vision_strong:
+            raise ValueError("vision_weak must not exceed vision_strong")
+        if self.weight_only_confidence > self.confidence:
+            raise ValueError("weight_only_confidence must not exceed confidence (weight-only is the stricter test)")
+        return self
+
+
+class TimingConfig(_Section):
+    presence_g: float = Field(default=30.0, gt=0.0, le=5000.0)
+    change_g: float = Field(default=15.0, gt=0.0, le=5000.0)
+    settle_timeout_s: float = Field(default=10.0, gt=0.0, le=120.0)
+    fault_grace_s: float = Field(default=1.0, ge=0.0, le=60.0)
+    outage_s: float = Field(default=3.0, gt=0.0, le=600.0)
+    pass_hold_s: float = Field(default=2.0, ge=0.0, le=60.0)
+
+
+class ScreenConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8090, ge=0, le=65535)
+
+
+class UnitConfig(_Section):
+    credentials: Path | None = None
+    scale: ScaleConfig = ScaleConfig()
+    camera: CameraConfig = CameraConfig()
+    backend: BackendConfig = BackendConfig()
+    vision: VisionConfig = VisionConfig()
+    policy: PolicyConfig = PolicyConfig()
+    timing: TimingConfig = TimingConfig()
+    screen: ScreenConfig = ScreenConfig()
+
+    def to_policy(self, scale_e_g: float = 5.0) -> Policy:
+        p = self.policy
+        kwargs: dict[str, tuple[BasketType, ...]] = {}
+        if p.basket_types is not None:
+            kwargs["basket_types"] = tuple(BasketType(b.name, b.tare_g, b.tare_sd_g) for b in p.basket_types)
+        return Policy(
+            confidence=p.confidence,
+            weight_only_confidence=p.weight_only_confidence,
+            scale_e_g=scale_e_g,
+            light_item_e=p.light_item_e,
+            vision_strong=p.vision_strong,
+            vision_weak=p.vision_weak,
+            sigma_floor_g=p.sigma_floor_g,
+            **kwargs,
+        )
+
+    def to_timing(self) -> Timing:
+        return Timing(**self.timing.model_dump())
+
+
+def parse_config(text: str, source: str = "<config>") -> UnitConfig:
+    """Parse and check a config text; ConfigError names the file, the key and the problem."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    try:
+        return UnitConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+            message = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                message = "unknown key (a typo?)"
+            problems.append(f"{source}: {key}: {message}")
+        raise ConfigError("; ".join(problems)) from None
+
+
+def load_config(path: Path | None) -> UnitConfig:
+    """The config from ``path`` (None: all defaults)."""
+    if path is None:
+        return UnitConfig()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc})") from None
+    config = parse_config(text, str(path))
+    if config.credentials is not None and not config.credentials.is_absolute():
+        config = config.model_copy(update={"credentials": (path.parent / config.credentials)})
+    return config

@@ -1,0 +1,352 @@
+"""The running station: scale readings drive the state machine; captures are photographed, detected and
+decided; verdicts are shown on the shopper screen and committed to the basket source (the backend).
+
+Everything it talks to is an interface: a :class:`~firmware_bridge.scale.Scale`, a
+:class:`~validation_unit.camera.Camera` (or None), a product detector (or None), and a :class:`BasketSource`
+(the backend in a store; a local list in the decision benchmark). There is no simulator branch here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from firmware_bridge.reading import Reading
+from firmware_bridge.scale import Scale
+from validation_unit.basket import (
+    Decision,
+    ExpectedBasket,
+    Policy,
+    Product,
+    SeenObject,
+    VisionObservation,
+    WeightObservation,
+)
+from validation_unit.camera import Camera, looks_frozen
+from validation_unit.fusion import decide
+from validation_unit.state_machine import Capture, Command, Commit, Machine, Phase, Timing
+
+log = logging.getLogger(__name__)
+
+
+class BasketSource(Protocol):
+    """Where the scanned basket comes from and where verdicts go."""
+
+    def current(self) -> ExpectedBasket | None:
+        """The trip bound to this unit now (fresh), or None."""
+        ...
+
+    def bind_qr(self) -> str | None:
+        """The QR text the screen shows so a shopper can bind (None: nothing to show)."""
+        ...
+
+    def submit(self, document: dict[str, Any], attachments: dict[str, tuple[str, bytes]]) -> None:
+        """Send a verdict (may return before it is delivered)."""
+        ...
+
+    def heartbeat(self, state: str, health: dict[str, Any]) -> None: ...
+
+
+@dataclass
+class Outcome:
+    """One decision of the station, with everything it rested on (for the screen, the benchmark, logs)."""
+
+    attempt: int
+    expected: ExpectedBasket
+    decision: Decision
+    weight: WeightObservation
+    vision: VisionObservation | None
+    objects: tuple[SeenObject, ...]
+    frame: np.ndarray | None
+    trace: list[tuple[float, float]]
+    arrived_at: float  # monotonic: the basket (or its last change) arrived
+    shown_at: float  # monotonic: the verdict was on the screen
+    detector_s: float = 0.0
+    committed: bool = False
+    verdict_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def time_to_verdict_s(self) -> float:
+        return self.shown_at - self.arrived_at
+
+
+class Station:
+    def __init__(
+        self,
+        *,
+        scale: Scale,
+        camera: Camera | None,
+        detector: Callable[[np.ndarray], Any] | None,
+        source: BasketSource,
+        unit_id: str,
+        policy: Policy | None = None,
+        timing: Timing | None = None,
+        products: dict[str, Product] | None = None,
+        screen: Any = None,  # validation_unit.screen.ScreenStateHolder
+        metrics: Any = None,  # validation_unit.metrics.UnitMetrics
+        on_outcome: Callable[[Outcome], None] | None = None,
+        frozen_diff: float = 1.0,
+        frame_timeout_s: float = 1.0,
+        poll_s: float = 0.5,
+        heartbeat_s: float = 10.0,
+        model_version: str = "",
+    ) -> None:
+        self.scale, self.camera, self.detector, self.source = scale, camera, detector, source
+        self.unit_id = unit_id
+        self.policy = policy or Policy()
+        self.machine = Machine(timing or Timing())
+        self.products = products or {}
+        self.screen, self.metrics, self.on_outcome = screen, metrics, on_outcome
+        self.frozen_diff, self.frame_timeout_s = frozen_diff, frame_timeout_s
+        self.poll_s, self.heartbeat_s, self.model_version = poll_s, heartbeat_s, model_version
+        self.outcomes: dict[int, Outcome] = {}
+        self.last_outcome: Outcome | None = None
+        self._readings: queue.Queue[Reading] = queue.Queue(maxsize=10_000)
+        self._trip: ExpectedBasket | None = None
+        self._trip_lines: Any = None  # the lines the last decision was made against
+        self._qr: str | None = None
+        self._shown: Any = None  # the last ScreenState sent to the screen
+        self._source_problem = ""
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+
+    def start(self) -> Station:
+        for target, name in ((self._pump, "scale-pump"), (self._watch, "trip-watch"), (self._loop, "station")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(5.0)
+
+    def run_forever(self) -> None:
+        self.start()
+        try:
+            while not self._stop.wait(0.5):
+                pass
+        finally:
+            self.stop()
+
+    # -- threads -------------------------------------------------------------------------------------------
+
+    def _pump(self) -> None:
+        """Scale readings into our queue (the scale's own iterator gives each subscriber every reading)."""
+        while not self._stop.is_set():
+            for reading in self.scale.readings(timeout=0.5):
+                self._readings.put(reading)
+                if self._stop.is_set():
+                    return
+
+    def _watch(self) -> None:
+        """Poll the bound trip (and a bind code when there is none); send heartbeats."""
+        next_heartbeat = 0.0
+        while not self._stop.is_set():
+            try:
+                self._trip = self.source.current()
+                if self._trip is None:
+                    self._qr = self.source.bind_qr()
+                self._source_problem = ""
+            except Exception as exc:  # the backend down must not stop the station
+                self._source_problem = str(exc)
+                log.warning("basket source: %s", exc)
+            now = time.monotonic()
+            if now >= next_heartbeat:
+                next_heartbeat = now + self.heartbeat_s
+                try:
+                    self.source.heartbeat(str(self.machine.phase), self.health())
+                except Exception as exc:
+                    log.warning("heartbeat: %s", exc)
+            self._stop.wait(self.poll_s)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                commands = self.machine.reading(self._readings.get(timeout=0.1))
+            except queue.Empty:
+                commands = []
+            commands += self.machine.tick(time.monotonic())
+            trip = self._trip
+            changed = trip is not None and self._trip_lines is not None and trip.lines != self._trip_lines
+            commands += self.machine.trip(trip is not None, changed)
+            self._run(commands)
+            self._show()
+            if self.metrics is not None:
+                self.metrics.phase(str(self.machine.phase))
+
+    # -- commands ------------------------------------------------------------------------------------------
+
+    def _run(self, commands: list[Command]) -> None:
+        work = list(commands)
+        while work:
+            command = work.pop(0)
+            if isinstance(command, Capture):
+                work.extend(self._capture(command))
+            elif isinstance(command, Commit):
+                self._commit(command.attempt)
+
+    def _drain(self) -> list[Command]:
+        """Feed the readings that arrived meanwhile: a change makes the capture under way stale."""
+        commands: list[Command] = []
+        while True:
+            try:
+                commands += self.machine.reading(self._readings.get_nowait())
+            except queue.Empty:
+                return commands
+
+    def _capture(self, command: Capture) -> list[Command]:
+        arrived_at = self.machine.arrived_at or command.reading.timestamp
+        trace = list(self.machine.trace)
+        try:
+            expected = self.source.current()
+        except Exception as exc:
+            log.warning("cannot fetch the basket to check: %s", exc)
+            expected = None
+        if expected is None:
+            self.machine.cancel(command.attempt, time.monotonic())
+            return []
+        weight = self._weight(command)
+        landed_at = self.machine.landed_at or arrived_at
+        vision, objects, frame, detector_s = self._look(command.reading.timestamp, arrived_at, landed_at)
+        decision = decide(expected, weight, vision, self.policy, self.products)
+        commands = self._drain()
+        if command.attempt != self.machine.attempt:
+            return commands  # the basket changed while we looked: measure again
+        commands += self.machine.decided(command.attempt, decision.kind, time.monotonic())
+        outcome = Outcome(
+            command.attempt, expected, decision, weight, vision, objects, frame, trace, arrived_at, 0.0, detector_s
+        )
+        self.outcomes = {command.attempt: outcome}
+        self._trip_lines = expected.lines
+        self._show()
+        outcome.shown_at = time.monotonic()
+        self.last_outcome = outcome
+        if self.metrics is not None:
+            self.metrics.verdict(decision.kind, outcome.time_to_verdict_s, detector_s if frame is not None else None)
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+        return commands
+
+    def _weight(self, command: Capture) -> WeightObservation:
+        r = command.reading
+        if not command.scale_ok or r.grams is None:
+            return WeightObservation(0.0, 0.0, scale_ok=False, fault=", ".join(sorted(r.faults)) or "scale fault")
+        return WeightObservation(float(r.grams), max(r.e_g / 2.0, 0.5))
+
+    def _look(
+        self, stable_at: float, arrived_at: float, landed_at: float
+    ) -> tuple[VisionObservation | None, tuple[SeenObject, ...], np.ndarray | None, float]:
+        if self.camera is None:
+            return VisionObservation(camera_ok=False, problem="no camera configured"), (), None, 0.0
+        frame = self.camera.frame_after(max(stable_at - 0.05, arrived_at), self.frame_timeout_s)
+        if frame is None:
+            problem = self.camera.problem or "no picture from the camera"
+            return VisionObservation(camera_ok=False, problem=problem), (), None, 0.0
+        empty = self.camera.frame_before(landed_at - 0.2)
+        if looks_frozen(frame.bgr, empty.bgr if empty is not None else None, self.frozen_diff):
+            problem = "the camera picture did not change when the basket arrived (frozen?)"
+            return VisionObservation(camera_ok=False, problem=problem), (), frame.bgr, 0.0
+        from validation_unit.basket_label import read_label
+
+        label = read_label(frame.bgr)
+        objects: tuple[SeenObject, ...] = ()
+        detector_s = 0.0
+        if self.detector is not None:
+            t0 = time.perf_counter()
+            detections = self.detector(frame.bgr)
+            detector_s = time.perf_counter() - t0
+            objects = seen_objects(detections)
+        vision = VisionObservation(
+            objects=objects,
+            camera_ok=self.detector is not None,
+            basket_type=label[0] if label else None,
+            basket_tare_g=float(label[1]) if label else None,
+            problem="" if self.detector is not None else "no product detector loaded",
+        )
+        return vision, objects, frame.bgr, detector_s
+
+    def _commit(self, attempt: int) -> None:
+        outcome = self.outcomes.get(attempt)
+        if outcome is None or outcome.committed:
+            return
+        from validation_unit.evidence import build_attachments
+        from validation_unit.verdict import verdict_document
+
+        attachments = build_attachments(
+            outcome.frame,
+            outcome.decision,
+            outcome.objects,
+            outcome.trace,
+            band_z=self.policy.z(outcome.decision.weight_only),
+        )
+        document = verdict_document(
+            verdict_id=outcome.verdict_id,
+            unit_id=self.unit_id,
+            expected=outcome.expected,
+            decision=outcome.decision,
+            objects=outcome.objects,
+            trace=outcome.trace,
+            attachments=attachments,
+            signed_at=dt.datetime.now(dt.UTC),
+        )
+        self.source.submit(document, attachments)
+        outcome.committed = True
+        self.machine.committed(attempt)
+
+    # -- what the shopper sees -----------------------------------------------------------------------------
+
+    def _show(self) -> None:
+        if self.screen is None:
+            return
+        from validation_unit.screen_state import screen_state
+
+        state = screen_state(
+            self.machine,
+            self.outcomes.get(self.machine.attempt),
+            qr_text=self._qr if self._trip is None else None,
+            has_trip=self._trip is not None,
+            camera_ok=self.camera is not None and self.camera.ok,
+            source_problem=self._source_problem,
+            names={g: p.name for g, p in self.products.items()},
+        )
+        if state != self._shown:
+            self._shown = state
+            self.screen.set(state)
+
+    def health(self) -> dict[str, Any]:
+        """The unit's health for the heartbeat and /healthz."""
+        latest = self.scale.latest()
+        return {
+            "phase": str(self.machine.phase),
+            "scale": "ok" if latest is not None and latest.ok else ("no readings" if latest is None else "fault"),
+            "scale_faults": sorted(self.machine.faults),
+            "camera": "none" if self.camera is None else ("ok" if self.camera.ok else self.camera.problem or "down"),
+            "model": self.model_version or ("none" if self.detector is None else "loaded"),
+            "backend": self._source_problem or "ok",
+            "out_of_service": self.machine.phase is Phase.OUT_OF_SERVICE,
+        }
+
+
+def seen_objects(detections: Any) -> tuple[SeenObject, ...]:
+    """The detector's :class:`vision.detections.Detections` as the fusion's SeenObjects."""
+    names = detections.names
+    out = []
+    for box, conf, cls, gtin in zip(
+        detections.xyxy, detections.confidence, detections.class_id, detections.gtin14, strict=True
+    ):
+        label = names[int(cls)] if int(cls) < len(names) else str(gtin or "object")
+        out.append(SeenObject(gtin, label, float(conf), (float(box[0]), float(box[1]), float(box[2]), float(box[3]))))
+    return tuple(out)
