@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import unquote_plus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -72,6 +73,15 @@ def is_busy(exc: OperationalError) -> bool:
 
 def install(app: FastAPI) -> None:
     """Turn every error the app can raise into a problem document."""
+
+    @app.middleware("http")
+    async def _no_nul(request: Request, call_next: Any) -> Any:
+        # No database stores NUL in text (PostgreSQL refuses it): refuse it at the door, not with a 500.
+        if "\x00" in request.url.path or "\x00" in unquote_plus(
+            request.scope.get("query_string", b"").decode("latin-1")
+        ):
+            return problem_response(400, "bad-request", "the URL must not contain NUL characters", None)
+        return await call_next(request)
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:

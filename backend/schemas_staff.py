@@ -7,11 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from backend.schemas import BasketOut, LineOut
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from backend.schemas import BasketOut, LineOut, Strict
 
 
 class LoginIn(Strict):

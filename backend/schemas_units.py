@@ -7,11 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from backend.schemas import TripOut
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from backend.schemas import Strict, TripOut
 
 
 class HeartbeatIn(Strict):

@@ -2,12 +2,13 @@
 
 Glue only: :class:`~firmware_bridge.link.SerialLink` delivers messages on its reader thread, this class turns
 SAMPLEs into readings with :class:`~firmware_bridge.weighing.WeighingEngine`, keeps the per-channel faults of
-the last STATUS, unwraps the MCU clock, re-applies the sample rate after an MCU reboot, and publishes a
-``link_down`` reading when the MCU falls silent.
+the last STATUS, unwraps the MCU clock, re-applies the sample rate after an MCU reboot, publishes a
+``link_down`` reading when the MCU falls silent, and keeps its zero across restarts when given a ``zero_path``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -22,6 +23,11 @@ from firmware_bridge.reading import Reading
 from firmware_bridge.scale import Scale, ScaleInfo
 from firmware_bridge.stability import StabilityCriteria
 from firmware_bridge.weighing import ScaleError, WeighingEngine
+from firmware_bridge.zero_memory import ZeroMemory
+
+log = logging.getLogger(__name__)
+ZERO_SAVE_EVERY_S = 60.0  # the saved zero's time says it is current (see zero_memory's max age)
+ZERO_SAVE_MOVE_G = 5.0  # save as soon as zero moved by an interval
 
 # Per-channel flags that make the total wrong while they last; SPIKE only says the firmware filtered one out.
 INVALIDATING = Fault.NO_DATA | Fault.SATURATED | Fault.POWER_DOWN
@@ -39,15 +45,27 @@ class FirmwareScale(Scale):
         zero_tracking: bool = True,
         criteria: StabilityCriteria | None = None,
         calibration_path: Path | None = None,
+        zero_path: str | os.PathLike[str] | None = None,
     ) -> None:
+        """``zero_path``: where the scale keeps its zero across restarts (see :mod:`firmware_bridge.zero_memory`);
+        None: every start zeroes whatever is on the tray."""
         super().__init__(ScaleInfo(kind="firmware", url=url))
         self.calibration = calibration
         self.calibration_path = calibration_path
         self.rate_sps = rate_sps
         self._lock = threading.Lock()
+        self.zero_memory = ZeroMemory(zero_path) if zero_path is not None else None
+        saved = self.zero_memory.load(calibration) if self.zero_memory is not None else None
+        if saved is not None:
+            log.info("starting from the zero saved at %s (%s)", saved.saved_at.isoformat(), zero_path)
         self.engine = WeighingEngine(
-            calibration, criteria=criteria, initial_zero=initial_zero, zero_tracking=zero_tracking
+            calibration,
+            criteria=criteria,
+            initial_zero=initial_zero,
+            zero_tracking=zero_tracking,
+            restored_zero=(saved.zero_counts, saved.reference_counts) if saved is not None else None,
         )
+        self._zero_saved: tuple[float, tuple[float, ...]] | None = None  # (monotonic time, counts) last saved
         self._channel_faults: tuple[Fault, ...] = ()
         self._time_base_us = 0
         self._last_mcu_us: int | None = None
@@ -144,6 +162,30 @@ class FirmwareScale(Scale):
                 self.recent_counts.append((t, sample.counts))
             # Published under the lock: a reading made before a tare() can never arrive after it returns.
             self._publish(reading)
+            due = self._zero_to_save(now)
+        if due is not None:
+            self._save_zero(*due)
+
+    def _zero_to_save(self, now: float) -> tuple[tuple[float, ...], tuple[float, ...], Calibration] | None:
+        """(zero, reference, calibration) when the zero should be saved now: it moved by an interval since the
+        last save, or a minute passed (the file's time says the zero is current). Called under the lock."""
+        if self.zero_memory is None or not self.engine.zeroed:
+            return None
+        zero = self.engine.zero_counts
+        if self._zero_saved is not None:
+            at, before = self._zero_saved
+            moved_g = abs(sum((z - b) * c.grams_per_count for z, b, c in zip(zero, before, self.calibration.cells)))
+            if moved_g < ZERO_SAVE_MOVE_G and now - at < ZERO_SAVE_EVERY_S:
+                return None
+        self._zero_saved = (now, zero)
+        return zero, self.engine.reference_counts, self.calibration
+
+    def _save_zero(self, zero: tuple[float, ...], reference: tuple[float, ...], calibration: Calibration) -> None:
+        assert self.zero_memory is not None
+        try:
+            self.zero_memory.save(zero, reference, calibration)
+        except OSError as exc:  # weighing goes on; only a restart with a load on the tray would suffer
+            log.warning("cannot save the scale zero to %s: %s", self.zero_memory.path, exc)
 
     def _configure_loop(self) -> None:
         while not self._closed:

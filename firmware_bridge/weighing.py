@@ -4,7 +4,10 @@ Pure logic (no I/O, no clock: the caller passes the device time and the host tim
 tested with plain numbers. Rules, after OIML R76:
 
 * initial zero-setting: the first stable load after start becomes zero if within ±20 % of Max; until then
-  readings carry the fault ``zero_not_set``;
+  readings carry the fault ``zero_not_set``. Started from a restored zero (the zero it had before a restart,
+  see ``zero_memory``), the scale weighs at once and re-zeroes at its first stable load only when that load
+  is within ±4 e of the restored zero (drift on an empty tray), or below it (the restored zero is wrong);
+  a larger load is what was left on the tray, and is weighed;
 * zero-setting (``zero()``) only when stable, without tare, and within ±2 % of Max of the initial zero;
 * zero tracking: while stable and within ±0.5 e of zero, zero follows drift at no more than 0.5 e per second,
   and never beyond ±2 % of Max of the initial zero;
@@ -36,6 +39,7 @@ INITIAL_ZERO_RANGE = 0.20
 ZERO_SETTING_RANGE = 0.02
 ZERO_TRACKING_RATE_E_PER_S = 0.5
 ZERO_TRACKING_BAND_E = 0.5
+RESTORED_ZERO_BAND_E = 4.0
 DISPLAY_SAMPLES = 8  # moving average for the (unstable) display: 100 ms at 80 SPS
 
 
@@ -53,7 +57,9 @@ class WeighingEngine:
         criteria: StabilityCriteria | None = None,
         initial_zero: bool = True,
         zero_tracking: bool = True,
+        restored_zero: tuple[Sequence[float], Sequence[float]] | None = None,
     ) -> None:
+        """``restored_zero``: (zero counts, reference counts) per cell from before a restart, or None."""
         self.calibration = calibration
         self.intervals = tuple(intervals)
         self.capacity_g = capacity(self.intervals)
@@ -63,6 +69,14 @@ class WeighingEngine:
         self._zero = [c.zero_counts for c in calibration.cells]  # counts that read 0 g, per cell
         self._zero_ref = list(self._zero)  # the initial zero: zero-setting and tracking stay near it
         self._zeroed = not initial_zero
+        self._check_restored = False
+        if restored_zero is not None and initial_zero:
+            zero, reference = restored_zero
+            if len(zero) != n or len(reference) != n:
+                raise ValueError(f"a restored zero of {len(zero)} cells for a {n}-cell calibration")
+            self._zero, self._zero_ref = [float(c) for c in zero], [float(c) for c in reference]
+            self._zeroed = True
+            self._check_restored = True
         self._tare = 0.0
         self._stability = StabilityDetector(criteria)
         self._window_s = self._stability.criteria.window_s
@@ -81,6 +95,14 @@ class WeighingEngine:
     @property
     def zeroed(self) -> bool:
         return self._zeroed
+
+    @property
+    def zero_counts(self) -> tuple[float, ...]:
+        return tuple(self._zero)
+
+    @property
+    def reference_counts(self) -> tuple[float, ...]:
+        return tuple(self._zero_ref)
 
     def reset_motion(self) -> None:
         """Forget the recent past (after a reconnect or an MCU reboot: the device clock restarted)."""
@@ -152,6 +174,7 @@ class WeighingEngine:
         if len(counts) != self._channels:
             raise ValueError(f"{len(counts)} counts for a {self._channels}-cell calibration")
         t = device_time_s
+        n = self._channels
         found = set(faults)
         self._history.append((t, tuple(counts)))
         while len(self._history) > 2 and t - self._history[1][0] >= self._window_s:
@@ -166,8 +189,14 @@ class WeighingEngine:
         else:
             stable = self._stability.update(t, gross, e)
 
+        if self._check_restored and stable:
+            self._check_restored = False
+            # Near the restored zero: drift on an empty tray, zero it. Far below it: the restored zero is wrong
+            # (nothing weighs less than nothing), zero as at a cold start. Far above: a load left on the tray.
+            if gross <= RESTORED_ZERO_BAND_E * interval_for(0.0, self.intervals):
+                self._zeroed = False
         if not self._zeroed and stable:
-            shift = gross  # relative to the calibration zero
+            shift = sum((counts[i] - self.calibration.cells[i].zero_counts) * self._gpc[i] for i in range(n))
             if abs(shift) <= INITIAL_ZERO_RANGE * self.capacity_g:
                 self._zero = self._mean_counts()
                 self._zero_ref = list(self._zero)

@@ -36,6 +36,9 @@ class ScaleConfig(_Section):
     url: str = Field(default="", description="pyserial URL of the scale (a device path, socket://host:port …)")
     kind: Literal["firmware", "mtsics"] = "firmware"
     calibration: Path | None = None  # firmware scales: the calibration file (default: the bridge's default path)
+    # firmware scales: where the scale keeps its zero across restarts (default: scale-zero.json beside the
+    # credentials), so a unit restarted with a basket on the tray weighs it instead of zeroing it
+    zero_file: Path | None = None
 
 
 class CameraConfig(_Section):
@@ -157,6 +160,14 @@ def load_config(path: Path | None) -> UnitConfig:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read it ({exc})") from None
     config = parse_config(text, str(path))
+    # Relative paths in the file are relative to the file.
     if config.credentials is not None and not config.credentials.is_absolute():
         config = config.model_copy(update={"credentials": (path.parent / config.credentials)})
+    scale = {
+        key: path.parent / value
+        for key in ("calibration", "zero_file")
+        if (value := getattr(config.scale, key)) is not None and not value.is_absolute()
+    }
+    if scale:
+        config = config.model_copy(update={"scale": config.scale.model_copy(update=scale)})
     return config

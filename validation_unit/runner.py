@@ -39,7 +39,10 @@ class UnitRunner:
         self.unit_id = credentials.unit_id
         self.detector, self.model_version = self._detector()
         try:
-            self.scale = open_scale(config.scale.url, config.scale.kind, config.scale.calibration)
+            options: dict[str, Any] = {}
+            if config.scale.kind == "firmware":
+                options["zero_path"] = config.scale.zero_file or config.credentials.parent / "scale-zero.json"
+            self.scale = open_scale(config.scale.url, config.scale.kind, config.scale.calibration, **options)
         except (ScaleError, OSError) as exc:
             raise UnitStartError(f"scale {config.scale.url}: {exc}") from None
         quiet_opencv()

@@ -232,15 +232,7 @@ def test_with_the_camera_stream_down_an_honest_basket_passes_on_weight_alone(
 
 # -- the unit restarted ----------------------------------------------------------------------------------------
 
-RESTART_ZERO_BUG = (
-    "product bug: a unit started with a basket on the tray takes that load as its start-up zero "
-    "(firmware_bridge.weighing: initial zero within ±20 % of capacity, i.e. up to 6 kg, and UnitRunner/open_scale "
-    "offer no way to turn it off or keep the previous zero), so it reads 0 g, never validates the basket, and "
-    "reads underload once the basket is lifted"
-)
 
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=RESTART_ZERO_BUG)
 def test_a_unit_restarted_mid_basket_validates_the_basket_still_on_the_tray(
     store_backend: InProcessBackend, station: SimStation, start_unit: Callable[..., UnitRunner]
 ) -> None:
@@ -259,7 +251,7 @@ def test_a_unit_restarted_mid_basket_validates_the_basket_still_on_the_tray(
     reading = wait_for(
         lambda: (r := second.scale.latest()) is not None and r.stable and r.grams is not None and r, 20, "a reading"
     )
-    # Fails today (see RESTART_ZERO_BUG): the restarted unit reads 0 g with the basket on the tray.
+    # The bridge kept its zero (scale-zero.json beside the credentials): the basket is weighed, not zeroed.
     assert abs(reading.grams - truth_g) < 50, f"the restarted unit reads {reading.grams} g, the tray holds {truth_g} g"
     verdict = wait_for(lambda: screen_verdict(second), 40, "a verdict from the restarted unit")
     outcome = second.station.last_outcome
