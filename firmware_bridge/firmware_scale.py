@@ -174,7 +174,9 @@ class FirmwareScale(Scale):
         zero = self.engine.zero_counts
         if self._zero_saved is not None:
             at, before = self._zero_saved
-            moved_g = abs(sum((z - b) * c.grams_per_count for z, b, c in zip(zero, before, self.calibration.cells)))
+            moved_g = abs(
+                sum((z - b) * c.grams_per_count for z, b, c in zip(zero, before, self.calibration.cells, strict=False))
+            )
             if moved_g < ZERO_SAVE_MOVE_G and now - at < ZERO_SAVE_EVERY_S:
                 return None
         self._zero_saved = (now, zero)
