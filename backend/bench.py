@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -109,12 +110,11 @@ async def _drive(base: str, clients: int, seconds: float, scans: bool) -> dict[s
     import httpx
 
     latencies: list[float] = []
-    errors = 0
+    failures: Counter[str] = Counter()  # HTTP status or exception name: what an error was
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
 
         async def one_client() -> None:
-            nonlocal errors
             headers: dict[str, str] = {}
             trip = ""
             if scans:
@@ -128,12 +128,12 @@ async def _drive(base: str, clients: int, seconds: float, scans: bool) -> dict[s
                 began = time.perf_counter()
                 try:
                     response = await _one(http, scans, trip, headers, n)
-                except httpx.HTTPError:
-                    errors += 1
+                except httpx.HTTPError as exc:
+                    failures[type(exc).__name__] += 1
                     continue
                 latencies.append(time.perf_counter() - began)
                 if response.status_code != 200:
-                    errors += 1
+                    failures[str(response.status_code)] += 1
 
         start = asyncio.Event()
         tasks = [asyncio.create_task(one_client()) for _ in range(clients)]
@@ -147,7 +147,8 @@ async def _drive(base: str, clients: int, seconds: float, scans: bool) -> dict[s
         "p50_ms": round(1000 * statistics.median(latencies), 1) if latencies else 0.0,
         "p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 1) if latencies else 0.0,
         "requests": len(latencies),
-        "errors": errors,
+        "errors": sum(failures.values()),
+        "error_kinds": dict(failures),
     }
 
 
@@ -194,6 +195,7 @@ def measure(url: str, args: argparse.Namespace, label: str) -> dict[str, Any]:
         "p99_ms": scan["p99_ms"],
         "bare_p99_ms": bare["p99_ms"],
         "errors": scan["errors"] + bare["errors"],
+        "error_kinds": dict(Counter(scan["error_kinds"]) + Counter(bare["error_kinds"])),
     }
 
 

@@ -210,6 +210,8 @@ class Machine:
     def _pending_commit(self, now: float) -> list[Command]:
         if self.committed_attempt == self.attempt or self.verdict is None:
             return []
+        if self.verdict == "PASS" and self.fault_since is not None:
+            return []  # the scale is failing: the fault grace decides what becomes of this PASS
         if self.verdict != "PASS" or now - self.since >= self.timing.pass_hold_s:
             return [self._commit()]
         return []

@@ -171,6 +171,17 @@ def test_a_scale_fault_after_an_uncommitted_pass_turns_it_into_a_fault_decision(
     assert isinstance(cap2, Capture) and not cap2.scale_ok and cap2.attempt > cap.attempt
 
 
+def test_a_pass_is_not_committed_by_the_hold_time_while_the_scale_is_failing() -> None:
+    m = machine()
+    cap = place(m)
+    m.decided(cap.attempt, "PASS", 0.6)
+    bad = frozenset({"cell2:no_data"})
+    assert m.reading(r(2.4, None, faults=bad)) == []  # a cell dies just before the hold ends
+    assert m.tick(2.7) == []  # no commit of a weight the scale can no longer vouch for
+    (cap2,) = m.reading(r(3.5, None, faults=bad))
+    assert isinstance(cap2, Capture) and not cap2.scale_ok
+
+
 def test_landed_at_stays_at_the_first_arrival_when_the_basket_changes() -> None:
     m = machine()
     cap = place(m, t0=5.0)
