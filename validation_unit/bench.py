@@ -46,6 +46,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="model: the ONNX detector (default); oracle: the simulator's ground truth as perfect detections "
         "(items ≥ 30 %% visible) — a diagnostic that separates the fusion's quality from the detector's",
     )
+    parser.add_argument(
+        "--record", type=Path, default=None, help="also write every basket's observations to this file (JSON lines)"
+    )
+    parser.add_argument(
+        "--replay",
+        type=Path,
+        default=None,
+        help="decide the observations of a --record file again (fusion only, seconds; with --config's policy)",
+    )
 
 
 class LocalSource:
@@ -138,13 +147,50 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo), 1)
 
 
+def _policy(args: argparse.Namespace) -> Any:
+    from validation_unit.basket import Policy
+
+    if getattr(args, "config", None) is not None:
+        from validation_unit.config import load_config
+
+        return load_config(args.config).to_policy()
+    return Policy()
+
+
+def _products(catalog: Any) -> dict[str, Product]:
+    return {
+        r.gtin14: Product(r.gtin14, r.name, r.weight_mean_g, r.weight_sd_g, r.by_weight, r.lookalike_group)
+        for r in catalog
+    }
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from validation_unit.fusion import decide
+
+    if getattr(args, "replay", None) is not None:
+        from hardware_sim.catalog import load_demo_catalog
+        from validation_unit import bench_replay
+
+        try:
+            rows = bench_replay.replay(args.replay, _policy(args), _products(load_demo_catalog()), decide)
+        except bench_replay.ReplayError as exc:
+            from backend.cli import CliError
+
+            raise CliError(str(exc), 2) from None
+        figures = score(rows)
+        figures["baskets"] = len(rows)
+        figures["replayed"] = str(args.replay)
+        if args.details:
+            figures["details"] = rows
+        return figures
+    return _run_live(args, decide)
+
+
+def _run_live(args: argparse.Namespace, decide: Any) -> dict[str, Any]:
     from firmware_bridge.scale import open_scale
     from hardware_sim.scenario import default_bench_suite, load_scenarios
     from hardware_sim.station import SimStation
-    from validation_unit.basket import Policy
     from validation_unit.camera import Camera, quiet_opencv
-    from validation_unit.fusion import decide
     from validation_unit.station import Outcome, Station
     from vision.detector import Detector
 
@@ -154,18 +200,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     model = args.model or Path(__file__).resolve().parent.parent / "vision" / "models"
     detector: Any = Detector.from_path(model, variant=args.variant, threads=2)
     quiet_opencv()
-    policy = Policy()
-    if getattr(args, "config", None) is not None:
-        from validation_unit.config import load_config
-
-        policy = load_config(args.config).to_policy()
+    policy = _policy(args)
     results: list[dict[str, Any]] = []
     with SimStation(seed=7, fps=args.fps) as sim:
         catalog = sim.catalog
-        products = {
-            r.gtin14: Product(r.gtin14, r.name, r.weight_mean_g, r.weight_sd_g, r.by_weight, r.lookalike_group)
-            for r in catalog
-        }
+        products = _products(catalog)
         assert sim.scale_port is not None
         scale = open_scale(sim.scale_port)
         # The bridge takes its start-up zero from the first stable reading: let it happen on the empty tray.
@@ -215,6 +254,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             station.stop()
             camera.stop()
             scale.close()
+    record = getattr(args, "record", None)
+    if record is not None:
+        from validation_unit import bench_replay
+
+        bench_replay.write(record, results)
+        _progress(f"decision: observations of {len(results)} baskets written to {record}")
+    for row in results:
+        row.pop("observation", None)
     figures = score(results)
     figures["baskets"] = len(results)
     figures["model"] = f"{model} ({args.variant})" if getattr(args, "vision", "model") == "model" else "oracle"
@@ -275,6 +322,9 @@ def _one(
     row["z"] = None if decision.z is None else round(decision.z, 2)
     row["seen"] = decision.seen
     row["weight_only"] = decide(final.expected, final.weight, None, policy, products).kind
+    from validation_unit.bench_replay import observation
+
+    row["observation"] = observation(final.expected, final.weight, final.vision)
     vision_ok = final.vision is not None and final.vision.camera_ok
     row["vision_only"] = decide(final.expected, None, final.vision, policy, products).kind if vision_ok else None
     fused_ms = (final.shown_at - last_place) * 1000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 
@@ -55,12 +56,40 @@ def test_expected_basket_folds_repeated_scans_and_keeps_label_weights() -> None:
 
 
 @pytest.mark.slow
-def test_a_short_benchmark_run_through_the_real_station() -> None:
+def test_a_short_benchmark_run_through_the_real_station(tmp_path: Path) -> None:
     from validation_unit import bench
 
-    args = argparse.Namespace(scenarios=None, limit=3, model=None, variant="int8", fps=10.0, details=True)
+    record = tmp_path / "obs.jsonl"
+    args = argparse.Namespace(
+        scenarios=None, limit=3, model=None, variant="int8", fps=10.0, details=True, record=record, replay=None
+    )
     figures = bench.run(args)
     problems = [(r["scenario"], r.get("problem")) for r in figures["details"] if r.get("problem")]
     assert figures["baskets"] == 3 and figures["no_verdict"] == [], problems
     assert all(r["fused"] in ("PASS", "RECHECK", "FLAG") for r in figures["details"])
     assert figures["fused"]["time_to_verdict_ms"]["p50"] is not None
+    # The recorded observations decided again offline give the same verdicts in every mode.
+    replayed = bench.run(argparse.Namespace(replay=record, config=None, details=True))
+    for live, again in zip(figures["details"], replayed["details"], strict=True):
+        assert [live[m] for m in bench.MODES] == [again[m] for m in bench.MODES], live["scenario"]
+        assert again["ms"] == live["ms"]
+
+
+def test_a_replay_of_a_damaged_or_foreign_file_says_what_is_wrong(tmp_path: Path) -> None:
+    from backend.cli import CliError
+    from validation_unit import bench
+
+    def replay(text: str | None) -> str:
+        path = tmp_path / "obs.jsonl"
+        if text is not None:
+            path.write_text(text)
+        with pytest.raises(CliError) as caught:
+            bench.run(argparse.Namespace(replay=path, config=None, details=False))
+        return str(caught.value)
+
+    assert "no such observations file" in replay(None)
+    assert "not a decision observations file" in replay('{"format": "other"}\n')
+    header = '{"format": "basketcheck-decision-observations/1", "baskets": 1}\n'
+    assert ":2: not JSON" in replay(header + "{oops\n")
+    damaged = header + '{"category": "honest", "observation": {"expected": {"lines": []}}}\n'
+    assert ":2: damaged observation" in replay(damaged)
