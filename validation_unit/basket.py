@@ -169,6 +169,19 @@ class Policy:
     light_item_e: float = 4.0
     vision_strong: float = 0.8  # a detection at least this confident is strong evidence
     vision_weak: float = 0.5  # below this a detection is ignored
+    # A switch (rule 2) needs the placed product seen at least this confidently, and the scanned one not reported
+    # by the detector at all (at any confidence it reports): a product the camera cannot find anywhere.
+    vision_switch: float = 0.8
+    # ... or this confidently in a small basket (at most ``small_basket_pieces`` scanned pieces), where an item
+    # the detector does not report at all is rarely just hidden behind the others.
+    vision_switch_small: float = 0.3
+    small_basket_pieces: int = 4
+    # Corroboration: a weight inside the band but at least ``corroborate_z`` off, and a product the detector
+    # reported (at least ``vision_corroborate``) more (or fewer) times than scanned whose pieces explain that
+    # residual to within ``corroborate_fit`` σ: two weak clues that agree → RECHECK. 0 turns it off.
+    corroborate_z: float = 2.0
+    vision_corroborate: float = 0.3
+    corroborate_fit: float = 1.5
     basket_types: tuple[BasketType, ...] = DEFAULT_BASKET_TYPES
     sigma_floor_g: float = 2.0  # never trust a basket weight tighter than this
 

@@ -74,6 +74,12 @@ class PolicyConfig(_Section):
     light_item_e: float = Field(default=4.0, ge=0.0, le=100.0)
     vision_strong: float = Field(default=0.8, gt=0.0, le=1.0)
     vision_weak: float = Field(default=0.5, gt=0.0, le=1.0)
+    vision_switch: float = Field(default=0.8, gt=0.0, le=1.0)
+    vision_switch_small: float = Field(default=0.3, gt=0.0, le=1.0)
+    small_basket_pieces: int = Field(default=4, ge=0, le=100)
+    corroborate_z: float = Field(default=2.0, ge=0.0, le=10.0)
+    vision_corroborate: float = Field(default=0.3, gt=0.0, le=1.0)
+    corroborate_fit: float = Field(default=1.5, gt=0.0, le=10.0)
     sigma_floor_g: float = Field(default=2.0, ge=0.0, le=1000.0)
     basket_types: list[BasketTypeConfig] | None = None
 
@@ -122,6 +128,12 @@ class UnitConfig(_Section):
             light_item_e=p.light_item_e,
             vision_strong=p.vision_strong,
             vision_weak=p.vision_weak,
+            vision_switch=p.vision_switch,
+            vision_switch_small=p.vision_switch_small,
+            small_basket_pieces=p.small_basket_pieces,
+            corroborate_z=p.corroborate_z,
+            vision_corroborate=p.vision_corroborate,
+            corroborate_fit=p.corroborate_fit,
             sigma_floor_g=p.sigma_floor_g,
             **kwargs,
         )

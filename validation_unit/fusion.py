@@ -19,8 +19,9 @@ The camera
 
 The rules, in precedence order (each a small function below)
     1. :func:`_personal_items`: non-merchandise strongly seen → RECHECK ``personal_items``.
-    2. :func:`_barcode_switch`: a product strongly seen but not scanned, a scanned one not seen at all, and the
-       weight fits the one in place of the other → FLAG ``product_mismatch``.
+    2. :func:`_barcode_switch`: a product seen (at least ``policy.vision_switch``; in a small basket with a
+       weight, ``policy.vision_switch_small``) but not scanned, a scanned one the detector did not report at
+       all, and the weight fits the one in place of the other → FLAG ``product_mismatch``.
     3. :func:`_heavier`: the extra weight is explained by (a) extra strongly seen products → RECHECK
        ``unscanned_item``/``quantity_mismatch``; else, when a weighed (variable-measure) item could carry a
        wrong label → FLAG ``weight_mismatch``; else (b) the best combination of up to two known products →
@@ -29,7 +30,10 @@ The rules, in precedence order (each a small function below)
     4. :func:`_lighter`: scanned pieces whose removal explains the deficit → RECHECK ``missing_item`` (remove them
        from the trip); else RECHECK ``weight_mismatch`` (FLAG on a re-check).
     5. :func:`_within_band`: an extra product strongly seen that the weight could not have shown → RECHECK;
-       one the weight should have shown → a detection error: PASS.
+       one the weight should have shown → a detection error: PASS. (b) :func:`_corroborated`: the weight leans
+       (|z| ≥ ``policy.corroborate_z``) towards a product reported (≥ ``policy.vision_corroborate``) more times
+       than scanned, or a scanned one reported fewer times, and those pieces explain the residual → RECHECK
+       ``unscanned_item``/``quantity_mismatch`` or ``missing_item``: two weak clues that agree.
     6. Camera only: rules 1, 2 and extra strongly seen products (:func:`_seen_extras`); items not seen → PASS.
     7. An audit trip whose verdict would be PASS → FLAG ``audit`` (the score is kept).
 
@@ -154,6 +158,8 @@ class _Sight:
     strong: dict[str, int] = field(default_factory=dict)  # confidence ≥ strong
     best: dict[str, SeenObject] = field(default_factory=dict)  # the most confident detection of each product
     personal: list[SeenObject] = field(default_factory=list)  # strong non-merchandise
+    reported: dict[str, int] = field(default_factory=dict)  # every product detection the detector reported
+    detections: list[SeenObject] = field(default_factory=list)  # ... and the detections themselves
     non_merchandise: int = 0  # weak or strong non-merchandise
 
 
@@ -208,15 +214,22 @@ class _Facts:
         """Scanned or seen: a candidate with evidence beyond its weight."""
         return gtin14 in self.scanned or (self.sight is not None and gtin14 in self.sight.seen)
 
-    def box(self, gtin14: str) -> Box | None:
-        if self.sight is None or gtin14 not in self.sight.best:
+    def _best(self, gtin14: str) -> SeenObject | None:
+        """The most confident detection of a product (a weak one too: the corroboration rule uses them)."""
+        if self.sight is None:
             return None
-        return self.sight.best[gtin14].box
+        if gtin14 in self.sight.best:
+            return self.sight.best[gtin14]
+        found = [o for o in self.sight.detections if o.gtin14 == gtin14]
+        return max(found, key=lambda o: o.confidence) if found else None
+
+    def box(self, gtin14: str) -> Box | None:
+        best = self._best(gtin14)
+        return None if best is None else best.box
 
     def confidence(self, gtin14: str) -> float:
-        if self.sight is None or gtin14 not in self.sight.best:
-            return 0.0
-        return self.sight.best[gtin14].confidence
+        best = self._best(gtin14)
+        return 0.0 if best is None else best.confidence
 
 
 @dataclass
@@ -356,6 +369,9 @@ def _look(vision: VisionObservation, policy: Policy) -> _Sight:
     """Count the usable detections: weak ones below ``vision_weak`` are dropped, strong ones counted apart."""
     sight = _Sight()
     for obj in vision.objects:
+        if obj.gtin14 is not None:
+            sight.reported[obj.gtin14] = sight.reported.get(obj.gtin14, 0) + 1
+            sight.detections.append(obj)
         if obj.confidence < policy.vision_weak:
             continue
         strong = obj.confidence >= policy.vision_strong
@@ -556,8 +572,19 @@ def _switch_delta(facts: _Facts, scanned: str, placed: str, n: int) -> tuple[flo
 def _barcode_switch(facts: _Facts) -> _Outcome | None:
     """Rule 2: a product strongly seen but not scanned where a scanned one is not seen at all, and the weight
     fits the placed product in place of the scanned one (always, camera only): staff check the basket."""
-    extras = [(g, k) for g, k in facts.extras() if facts.scanned.get(g, 0) == 0]
-    unseen = facts.unseen()
+    sight = facts.sight
+    if sight is None:
+        return None
+    policy = facts.policy
+    # The lower bar of a small basket needs the weight as the second clue (never on the camera alone).
+    small = facts.weighing is not None and sum(facts.scanned.values()) <= policy.small_basket_pieces
+    threshold = min(policy.vision_switch, policy.vision_switch_small) if small else policy.vision_switch
+    placed_seen: dict[str, int] = {}
+    for obj in sight.detections:
+        if obj.gtin14 is not None and obj.confidence >= threshold and facts.scanned.get(obj.gtin14, 0) == 0:
+            placed_seen[obj.gtin14] = placed_seen.get(obj.gtin14, 0) + 1
+    extras = sorted(placed_seen.items())
+    unseen = [g for g in sorted(facts.scanned) if sight.reported.get(g, 0) == 0]
     weighing = facts.weighing
     best: tuple[float, str, str, int] | None = None
     for placed, extra in extras:
@@ -730,10 +757,63 @@ def _within_band(facts: _Facts) -> _Outcome:
             _not_scanned_finding(hidden, facts, ", too light for the scale to tell"),
             evidence=max(facts.confidence(g) for g, _ in hidden),
         )
+    corroborated = _corroborated(facts, weighing)
+    if corroborated is not None:
+        return corroborated
     if mistaken:
         text = _pieces_text(mistaken, facts)
         return _Outcome("PASS", [], f"The camera also reported {text}, but the weight shows it is not there.")
     return _Outcome("PASS", [])
+
+
+def _corroborated(facts: _Facts, weighing: _Weighing) -> _Outcome | None:
+    """Rule 5(b): the weight is inside the band but leans (|z| ≥ ``corroborate_z``) towards a product the camera
+    reported more (heavier) or fewer (lighter) times than scanned, and that difference explains the residual:
+    two weak clues that agree → RECHECK."""
+    policy, sight = facts.policy, facts.sight
+    if sight is None or policy.corroborate_z <= 0 or abs(weighing.z) < policy.corroborate_z:
+        return None
+    counts: dict[str, int] = {}
+    for obj in sight.detections:
+        if obj.confidence >= policy.vision_corroborate and obj.gtin14 is not None:
+            counts[obj.gtin14] = counts.get(obj.gtin14, 0) + 1
+    heavier = weighing.z > 0
+    best: tuple[float, str, int] | None = None
+    for g in sorted(set(counts) | set(facts.scanned)):
+        k = (
+            counts.get(g, 0) - facts.scanned.get(g, 0)
+            if heavier
+            else facts.scanned.get(g, 0) - sight.reported.get(g, 0)
+        )
+        unit = facts.unit_weight(g)
+        if (
+            k <= 0
+            or unit is None
+            or (not heavier and facts.products.get(g, None) is not None and facts.products[g].by_weight)
+        ):
+            continue
+        sign = 1 if heavier else -1
+        z = abs(weighing.z_if(sign * k * unit[0], k * unit[1]))
+        if z <= policy.corroborate_fit and z < abs(weighing.z) and (best is None or z < best[0]):
+            best = (z, g, k)
+    if best is None:
+        return None
+    _, g, k = best
+    if heavier:
+        return _Outcome(
+            "RECHECK",
+            _extra_reasons([(g, k)], facts, "seen in the basket, and the basket is heavier by about its weight"),
+            _not_scanned_finding([(g, k)], facts, ", and the weight leans the same way"),
+            evidence=facts.confidence(g),
+        )
+    less = grams(-weighing.residual_g)
+    reason = Reason(
+        MISSING_ITEM,
+        f"Please check {k}× {facts.name(g)}: scanned, but the camera did not see it and the basket is {less} g light.",
+        gtin14=g,
+        quantity=k,
+    )
+    return _Outcome("RECHECK", [reason], f"{_pieces_text([(g, k)], facts)} scanned may not be in the basket.")
 
 
 def _seen_extras(facts: _Facts) -> _Outcome:

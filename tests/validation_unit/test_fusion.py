@@ -476,3 +476,73 @@ def test_a_strongly_seen_unscanned_item_picks_the_basket_type_under_which_it_fit
     # Without the camera's evidence the best fit is the red basket: the weight-only decision passes.
     alone = decide(expected, WeightObservation(gross, 2.5), VisionObservation((seen(MILK, 0.9),)), POLICY, PRODUCTS)
     assert alone.kind == "PASS" and alone.tare_g == RED_TARE
+
+
+# -- weak clues that agree ------------------------------------------------------------------------------------
+
+
+def decide_seen(
+    scanned: tuple[ExpectedLine, ...],
+    placed: tuple[str, ...],
+    objects: tuple[SeenObject, ...],
+    *,
+    extra_g: float = 0.0,
+    weighed: bool = True,
+    products: dict[str, Product] = PRODUCTS,
+) -> Decision:
+    expected = ExpectedBasket("trip-1", 1, scanned)
+    content = sum(products[g].weight_mean_g for g in placed) + extra_g
+    vision = VisionObservation(objects, True, "basket-red", RED_TARE)
+    weight = WeightObservation(RED_TARE + content, 2.5) if weighed else None
+    return decide(expected, weight, vision, POLICY, products)
+
+
+def test_a_switch_weakly_seen_in_a_small_basket_is_flagged_when_the_scanned_product_is_nowhere() -> None:
+    scanned = (line(SPAGHETTI), line(MILK))
+    placed = (ESPRESSO, MILK)
+    weakly = (seen(ESPRESSO, 0.4, 0), seen(MILK, 0.9, 1))
+    decision = decide_seen(scanned, placed, weakly)
+    assert decision.kind == "FLAG" and decision.codes == (PRODUCT_MISMATCH,), decision.explanation
+    # The scanned spaghetti reported at all (even faintly): it may be there, the weak clue is not enough.
+    assert decide_seen(scanned, placed, (*weakly, seen(SPAGHETTI, 0.26, 2))).kind == "PASS"
+    # Camera only: no weight to agree with the weak detection.
+    assert decide_seen(scanned, placed, weakly, weighed=False).kind == "PASS"
+    # A full basket hides items: there a weak detection is not enough.
+    big = (*scanned, line(CORN_FLAKES), line(WINE), line(COLA_CAN, 2))
+    big_placed = (*placed, CORN_FLAKES, WINE, COLA_CAN, COLA_CAN)
+    assert decide_seen(big, big_placed, weakly).kind == "PASS"
+
+
+def test_a_weight_leaning_towards_a_weakly_seen_unscanned_product_asks_to_scan_it() -> None:
+    sigma = decide_seen(FIVE, FIVE_PLACED, ()).sigma_g
+    assert sigma is not None
+    limit = POLICY.z()
+    # A product weighing 2.6 σ: inside the band on its own (2.6 < limit), so the weight alone passes it.
+    assert POLICY.corroborate_z < 2.6 < limit
+    small = Product("09999999999994", "Gift card pack", 2.6 * sigma, 0.5)
+    products = {**PRODUCTS, small.gtin14: small}
+    everyone = tuple(seen(g, 0.9, i) for i, g in enumerate(FIVE_PLACED))
+    faint = SeenObject(small.gtin14, small.name, 0.4, (300.0, 10.0, 330.0, 60.0))
+    placed = (*FIVE_PLACED, small.gtin14)
+    decision = decide_seen(FIVE, placed, (*everyone, faint), products=products)
+    assert decision.kind == "RECHECK" and decision.codes == (UNSCANNED_ITEM,), decision.explanation
+    assert decision.reasons[0].gtin14 == small.gtin14 and decision.reasons[0].box == faint.box
+    # Either clue alone passes: not reported, or reported below the bar.
+    assert decide_seen(FIVE, placed, everyone, products=products).kind == "PASS"
+    below = replace(faint, confidence=0.2)
+    assert decide_seen(FIVE, placed, (*everyone, below), products=products).kind == "PASS"
+
+
+def test_a_light_basket_with_a_scanned_piece_the_camera_does_not_see_asks_about_it() -> None:
+    # Butter scanned twice, one in the basket; the lettuce is 70 g heavier than average (its weight varies a lot),
+    # so the basket is only 184 g light: inside the band.
+    scanned = (line(BUTTER, 2), line(LETTUCE))
+    placed = (BUTTER, LETTUCE)
+    objects = (seen(BUTTER, 0.9, 0), seen(LETTUCE, 0.9, 1))
+    decision = decide_seen(scanned, placed, objects, extra_g=70.0)
+    assert decision.z is not None and -POLICY.z() < decision.z <= -POLICY.corroborate_z, decision.explanation
+    assert decision.kind == "RECHECK" and decision.codes == (MISSING_ITEM,), decision.explanation
+    assert decision.reasons[0].gtin14 == BUTTER and decision.reasons[0].quantity == 1
+    # Both butters seen: the camera contradicts the weight's lean, so the weight's band decides (PASS).
+    both = (*objects, seen(BUTTER, 0.9, 2))
+    assert decide_seen(scanned, placed, both, extra_g=70.0).kind == "PASS"
