@@ -106,7 +106,7 @@ async def _one(http: Any, scans: bool, trip: str, headers: dict[str, str], n: in
     return await http.post(f"/v1/trips/{trip}/events", json={"events": [event]}, headers=headers)
 
 
-async def _drive(base: str, clients: int, seconds: float, scans: bool) -> dict[str, float]:
+async def _drive(base: str, clients: int, seconds: float, scans: bool) -> dict[str, Any]:
     import httpx
 
     latencies: list[float] = []
