@@ -12,6 +12,7 @@ import json
 import platform
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from backend.cli import CliError
@@ -70,7 +71,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p = sub.add_parser("all", help="run every benchmark with its default options and write BENCHMARKS.md")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument("--report", default="BENCHMARKS.md", help="the Markdown report to write ('' = none)")
-    p.add_argument("--only", action="append", default=None, choices=list(BENCHMARKS), help="run only these")
+    p.add_argument(
+        "--only",
+        action="append",
+        default=None,
+        choices=list(BENCHMARKS),
+        help="run only these; the report keeps the others' last figures (from the report's .json beside it)",
+    )
     p.set_defaults(handler=_run_all)
 
 
@@ -85,8 +92,12 @@ def _run_one(args: argparse.Namespace) -> int:
     return 0
 
 
+def _now() -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+
+
 def _run_all(args: argparse.Namespace) -> int:
-    results: dict[str, Any] = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    results: dict[str, Any] = {"machine": machine(), "date": _now()}
     failed = 0
     for name in getattr(args, "only", None) or BENCHMARKS:
         module = _load(name)
@@ -103,15 +114,74 @@ def _run_all(args: argparse.Namespace) -> int:
             failed += 1
             figures = {"status": f"failed: {type(exc).__name__}: {exc}"}
         figures.setdefault("elapsed_s", round(time.monotonic() - started, 2))
+        figures["measured"] = _now()
         results[name] = figures
     _print(results, args.json)
     report = getattr(args, "report", "")
     if report:
-        from pathlib import Path
-
-        Path(report).write_text(markdown_report(results))
-        print(f"bench: wrote {report}", file=sys.stderr, flush=True)
+        _write_report(Path(report), results)
     return 1 if failed else 0
+
+
+def _write_report(report: Path, results: dict[str, Any]) -> None:
+    """The Markdown report and its figures as JSON beside it; benchmarks not run now keep their last figures."""
+    kept = report.with_suffix(".json")
+    merged = dict(results)
+    if kept.exists():
+        try:
+            before = json.loads(kept.read_text())
+        except (OSError, ValueError) as exc:
+            print(f"bench: ignoring {kept} ({exc})", file=sys.stderr, flush=True)
+            before = {}
+        for name in BENCHMARKS:
+            if name not in merged and isinstance(before.get(name), dict):
+                merged[name] = before[name]
+    kept.write_text(json.dumps(merged, indent=2) + "\n")
+    report.write_text(markdown_report(merged))
+    print(f"bench: wrote {report} and {kept}", file=sys.stderr, flush=True)
+
+
+def _get(results: dict[str, Any], *path: str) -> Any:
+    value: Any = results
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+# The numbers to meet (DESIGN.md and the issues): (what, benchmark, figure path, "<=" or ">=", target).
+TARGETS: tuple[tuple[str, str, tuple[str, ...], str, float], ...] = (
+    ("weight error after stability (e)", "scale", ("max_abs_error_e",), "<=", 1.0),
+    ("basket placed → verdict, p95 (ms, fused)", "decision", ("fused", "time_to_verdict_ms", "p95"), "<=", 1500),
+    ("honest baskets not passed (fused)", "decision", ("fused", "false_alarm_rate"), "<=", 0.01),
+    (
+        "unscanned caught (fused, visually distinct or ≥ 100 g)",
+        "decision",
+        ("fused", "catch_rate", "unscanned"),
+        ">=",
+        0.99,
+    ),
+    ("switches caught (fused, visually distinct)", "decision", ("fused", "catch_rate", "switch"), ">=", 0.95),
+    ("detector mAP50 (held-out synthetic)", "vision", ("map50",), ">=", 0.95),
+    ("detector cAcc", "vision", ("cacc",), ">=", 0.90),
+    ("detector fp32 median latency (ms, 640 px, 2 threads)", "vision", ("latency_ms", "fp32_p50"), "<=", 30),
+    ("backend scan/bare throughput ratio (SQLite)", "backend", ("sqlite", "ratio"), ">=", 0.4),
+    ("backend scan p99 (ms, SQLite, 50 clients)", "backend", ("sqlite", "p99_ms"), "<=", 50),
+)
+
+
+def targets_table(results: dict[str, Any]) -> list[str]:
+    """Markdown rows: each target, the measured figure and whether it is met."""
+    lines = ["| what | target | measured | met |", "|---|---|---|---|"]
+    for what, name, path, op, target in TARGETS:
+        value = _get(results, name, *path)
+        if not isinstance(value, int | float):
+            lines.append(f"| {what} | {op} {target:g} | not measured | |")
+            continue
+        met = value <= target if op == "<=" else value >= target
+        lines.append(f"| {what} | {op} {target:g} | {value:g} | {'yes' if met else 'no'} |")
+    return lines
 
 
 def markdown_report(results: dict[str, Any]) -> str:
@@ -120,9 +190,14 @@ def markdown_report(results: dict[str, Any]) -> str:
     lines = [
         "# Benchmarks",
         "",
-        f"Measured {results.get('date', '')} by `basketcheck bench all --json` on {m['cpus']} CPUs "
+        f"Written {results.get('date', '')} by `basketcheck bench all --json` on {m['cpus']} CPUs "
         f"({m['processor']}, {m['platform']}, Python {m['python']}). Figures from a shared 2-core sandbox are",
-        "pessimistic; rerun on the target machine. Each section's command reproduces it alone.",
+        "pessimistic; rerun on the target machine. Each section's command reproduces it alone; `bench all --only",
+        "NAME` re-measures one section and keeps the others' last figures (BENCHMARKS.json).",
+        "",
+        "## Targets",
+        "",
+        *targets_table(results),
         "",
     ]
     for name, (_module, help_text) in BENCHMARKS.items():
@@ -130,7 +205,8 @@ def markdown_report(results: dict[str, Any]) -> str:
             continue
         figures = dict(results[name])
         details = figures.pop("details", None)
-        lines += [f"## {name}: {help_text}", "", f"`basketcheck bench {name} --json`", ""]
+        measured = figures.pop("measured", results.get("date", ""))
+        lines += [f"## {name}: {help_text}", "", f"`basketcheck bench {name} --json` (measured {measured})", ""]
         lines += ["```json", json.dumps(figures, indent=2), "```", ""]
         if details:
             lines += [f"({len(details)} per-item rows left out; `--details` prints them.)", ""]

@@ -100,6 +100,18 @@ def test_bench_all_reports_machine_and_each_benchmark_as_json(
     assert figures["missing"] == {"status": "not built yet"}
     text = report.read_text()
     assert "## fake: a fake" in text and "`basketcheck bench fake --json`" in text and '"n": 3' in text
+    # Re-measuring one benchmark keeps the others' last figures (kept in the JSON beside the report).
+    other = types.ModuleType("other_bench")
+    other.configure = lambda p: None  # type: ignore[attr-defined]
+    other.run = lambda args: {"speed": 7}  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "other_bench", other)
+    monkeypatch.setattr(bench_cli, "BENCHMARKS", {**bench_cli.BENCHMARKS, "other": ("other_bench", "another")})
+    fake.run = lambda args: {"n": 4}  # type: ignore[attr-defined]
+    assert main(["bench", "all", "--only", "other", "--report", str(report)]) == 0
+    kept = json.loads(report.with_suffix(".json").read_text())
+    assert kept["fake"]["n"] == 3 and kept["other"]["speed"] == 7
+    text = report.read_text()
+    assert '"n": 3' in text and '"speed": 7' in text
 
 
 def test_bench_all_keeps_going_when_one_benchmark_fails(monkeypatch: pytest.MonkeyPatch, capsys, tmp_path) -> None:
