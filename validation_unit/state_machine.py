@@ -15,7 +15,8 @@ Rules worth knowing:
   during the decision makes it stale. ``RECHECK`` and ``FLAG`` are committed at once (the app must show the
   prompts). A ``PASS`` is shown at once but committed only when the basket starts to leave the tray or after
   ``pass_hold_s`` without change, so an item dropped in after the verdict appeared is still weighed (and
-  nothing is charged twice).
+  nothing is charged twice). The commit on leaving waits for the empty tray: a failing load cell also makes
+  the weight drop, a moment before its fault flag arrives.
 * A ``RECHECK`` is validated again when the weight settles at a new value or the scanned basket changes.
 * Cell faults (a dead load cell…) lasting ``fault_grace_s`` with a basket on the tray: decide with the
   scale marked untrusted (the fusion flags it). No readings, or a lost link, for ``outage_s``: out of service.
@@ -198,7 +199,10 @@ class Machine:
         commands: list[Command] = []
         uncommitted_pass = self.verdict == "PASS" and self.committed_attempt != self.attempt
         if self.phase is Phase.VERDICT and uncommitted_pass and delta < 0:
-            return [self._commit()]  # the basket is being lifted: the PASS stands for what was weighed
+            # Lighter: the basket is being lifted (the PASS is committed when the tray is empty, or at the end of
+            # the hold), or a load cell just failed (its fault flag follows within a STATUS period, and the fault
+            # rule then turns the PASS into a scale-fault decision). Committing here would race the fault flag.
+            return commands
         if self.phase is Phase.VERDICT and self.verdict in ("PASS", "FLAG") and self.committed_attempt == self.attempt:
             return commands  # done with this basket: unloading or staff handling; wait for the empty tray
         self.attempt += 1  # a capture under way is now stale

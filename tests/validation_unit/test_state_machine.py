@@ -34,8 +34,8 @@ def test_happy_path_pass_commits_when_the_basket_is_lifted() -> None:
     assert m.decided(cap.attempt, "PASS", 0.6) == []  # shown, not yet committed
     assert m.phase is Phase.VERDICT
     assert m.reading(r(0.7, 1200.0, True)) == []
-    assert m.reading(r(0.8, 700.0)) == [Commit(cap.attempt)]  # lifting: the PASS stands
-    assert m.reading(r(0.9, 0.0, True)) == []
+    assert m.reading(r(0.8, 700.0)) == []  # lifting (or a cell failing: its fault flag may follow)
+    assert m.reading(r(0.9, 0.0, True)) == [Commit(cap.attempt)]  # gone: the PASS stands for what was weighed
     assert m.phase is Phase.IDLE
     assert m.trace == []
 
@@ -179,6 +179,17 @@ def test_a_pass_is_not_committed_by_the_hold_time_while_the_scale_is_failing() -
     assert m.reading(r(2.4, None, faults=bad)) == []  # a cell dies just before the hold ends
     assert m.tick(2.7) == []  # no commit of a weight the scale can no longer vouch for
     (cap2,) = m.reading(r(3.5, None, faults=bad))
+    assert isinstance(cap2, Capture) and not cap2.scale_ok
+
+
+def test_a_weight_drop_from_a_failing_cell_before_its_fault_flag_does_not_commit_the_pass() -> None:
+    m = machine()
+    cap = place(m)
+    m.decided(cap.attempt, "PASS", 0.6)
+    assert m.reading(r(0.7, 900.0)) == []  # cell 2 died: a quarter of the load gone, no flag yet
+    bad = frozenset({"cell2:saturated"})
+    assert m.reading(r(0.9, None, faults=bad)) == []
+    (cap2,) = m.reading(r(2.0, None, faults=bad))
     assert isinstance(cap2, Capture) and not cap2.scale_ok
 
 

@@ -103,5 +103,9 @@ def test_the_shopper_screen_and_metrics_are_served(unit: UnitRunner) -> None:
     assert "basketcheck_unit_phase" in metrics
     products = unit.station.products
     assert len(products) >= 50 and any(p.lookalike_group for p in products.values())  # from the backend's catalog
-    health = httpx.get(unit.screen_url + "health", timeout=5).json()
+    # Just started: the scale reports zero_not_set until its start-up zero, the camera until its first frame.
+    health = wait_for(
+        lambda: (h := httpx.get(unit.screen_url + "health", timeout=5).json())["camera"] == h["scale"] == "ok" and h,
+        what="camera and scale healthy",
+    )
     assert health["camera"] == "ok" and health["scale"] == "ok"
