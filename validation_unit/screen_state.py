@@ -14,7 +14,7 @@ from validation_unit.basket import (
     Reason,
 )
 from validation_unit.screen import Prompt, ScreenState
-from validation_unit.state_machine import Machine, Phase
+from validation_unit.state_machine import STARTING, Machine, Phase
 
 if TYPE_CHECKING:
     from validation_unit.station import Outcome
@@ -43,6 +43,10 @@ def screen_state(
     if source_problem:
         notices.append("No connection to the store system: retrying")
     phase = machine.phase
+    if phase is Phase.OUT_OF_SERVICE and machine.notice == STARTING:
+        return ScreenState(
+            "out_of_service", "Starting", "One moment: the scale is getting ready.", notices=tuple(notices)
+        )
     if phase is Phase.OUT_OF_SERVICE:
         return ScreenState(
             "out_of_service", "Out of service", f"Please use another unit. ({machine.notice})", notices=tuple(notices)

@@ -71,12 +71,15 @@ class Commit:
 
 
 Command = Capture | Commit
+STARTING = "starting: waiting for the scale"
 
 
 @dataclass
 class Machine:
     timing: Timing = field(default_factory=Timing)
-    phase: Phase = Phase.IDLE
+    # Out of service until the first fault-free reading: before its start-up zero the scale reads zero_not_set,
+    # and a basket put down then would become the zero. The screen says "Starting" meanwhile.
+    phase: Phase = Phase.OUT_OF_SERVICE
     since: float = 0.0  # when the phase began (monotonic seconds)
     attempt: int = 0  # increases with every capture; results of older attempts are stale
     arrived_at: float | None = None  # when the current basket (or its last change) arrived
@@ -85,7 +88,7 @@ class Machine:
     verdict: str | None = None  # the kind shown, while in VERDICT
     committed_attempt: int | None = None
     has_trip: bool = False
-    notice: str = ""  # what the shopper should know now ("keep the basket still" …)
+    notice: str = STARTING  # what the shopper should know now ("keep the basket still" …)
     trace: list[tuple[float, float]] = field(default_factory=list)  # (t since arrival, grams) of this basket
     last_reading_at: float | None = None
     fault_since: float | None = None

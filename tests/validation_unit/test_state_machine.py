@@ -24,8 +24,18 @@ def place(m: Machine, grams: float = 1200.0, t0: float = 0.0) -> Capture:
 
 def machine() -> Machine:
     m = Machine(Timing())
+    m.reading(r(-1.0, 0.0, True))  # the scale is up: ready
     m.trip(True)
     return m
+
+
+def test_the_unit_starts_out_of_service_until_the_scale_reads_without_fault() -> None:
+    m = Machine(Timing())
+    assert m.phase is Phase.OUT_OF_SERVICE and m.notice.startswith("starting")
+    assert m.reading(r(0.0, None, faults=frozenset({"zero_not_set"}))) == []
+    assert m.phase is Phase.OUT_OF_SERVICE  # no QR yet: a basket put down now would become the zero
+    m.reading(r(0.5, 0.0, True))
+    assert m.phase is Phase.IDLE
 
 
 def test_happy_path_pass_commits_when_the_basket_is_lifted() -> None:
