@@ -786,11 +786,9 @@ def _corroborated(facts: _Facts, weighing: _Weighing) -> _Outcome | None:
             else facts.scanned.get(g, 0) - sight.reported.get(g, 0)
         )
         unit = facts.unit_weight(g)
-        if (
-            k <= 0
-            or unit is None
-            or (not heavier and facts.products.get(g, None) is not None and facts.products[g].by_weight)
-        ):
+        product = facts.products.get(g)
+        weighed_produce = product is not None and product.by_weight  # its scanned label weight varies per bag
+        if k <= 0 or unit is None or (weighed_produce and not heavier):
             continue
         sign = 1 if heavier else -1
         z = abs(weighing.z_if(sign * k * unit[0], k * unit[1]))
