@@ -26,6 +26,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from validation_unit import bench_replay
 from validation_unit.basket import ExpectedBasket, ExpectedLine, Product
 
 MODES = ("fused", "weight_only", "vision_only")
@@ -169,10 +170,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     if getattr(args, "replay", None) is not None:
         from hardware_sim.catalog import load_demo_catalog
-        from validation_unit import bench_replay
 
         try:
-            rows = bench_replay.replay(args.replay, _policy(args), _products(load_demo_catalog()), decide)
+            rows = bench_replay.replay(args.replay, _policy(args), _products(load_demo_catalog()))
         except bench_replay.ReplayError as exc:
             from backend.cli import CliError
 
@@ -256,8 +256,6 @@ def _run_live(args: argparse.Namespace, decide: Any) -> dict[str, Any]:
             scale.close()
     record = getattr(args, "record", None)
     if record is not None:
-        from validation_unit import bench_replay
-
         bench_replay.write(record, results)
         _progress(f"decision: observations of {len(results)} baskets written to {record}")
     for row in results:
@@ -322,9 +320,7 @@ def _one(
     row["z"] = None if decision.z is None else round(decision.z, 2)
     row["seen"] = decision.seen
     row["weight_only"] = decide(final.expected, final.weight, None, policy, products).kind
-    from validation_unit.bench_replay import observation
-
-    row["observation"] = observation(final.expected, final.weight, final.vision)
+    row["observation"] = bench_replay.observation(final.expected, final.weight, final.vision)
     vision_ok = final.vision is not None and final.vision.camera_ok
     row["vision_only"] = decide(final.expected, None, final.vision, policy, products).kind if vision_ok else None
     fused_ms = (final.shown_at - last_place) * 1000

@@ -89,8 +89,10 @@ def read(path: Path) -> Iterator[dict[str, Any]]:
         yield data
 
 
-def replay(path: Path, policy: Policy, products: Mapping[str, Product], decide: Any) -> list[dict[str, Any]]:
+def replay(path: Path, policy: Policy, products: Mapping[str, Product]) -> list[dict[str, Any]]:
     """The recorded rows with the three modes decided again under ``policy``."""
+    from validation_unit.fusion import decide
+
     rows = []
     for number, row in enumerate(read(path), 2):
         row = dict(row)

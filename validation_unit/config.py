@@ -68,19 +68,22 @@ class BasketTypeConfig(_Section):
     tare_sd_g: float = Field(default=5.0, ge=0.0, le=500.0)
 
 
+_POLICY, _TIMING = Policy(), Timing()  # the defaults live in the dataclasses; the file only overrides them
+
+
 class PolicyConfig(_Section):
-    confidence: float = Field(default=0.999, gt=0.5, lt=1.0)
-    weight_only_confidence: float = Field(default=0.99, gt=0.5, lt=1.0)
-    light_item_e: float = Field(default=4.0, ge=0.0, le=100.0)
-    vision_strong: float = Field(default=0.8, gt=0.0, le=1.0)
-    vision_weak: float = Field(default=0.5, gt=0.0, le=1.0)
-    vision_switch: float = Field(default=0.8, gt=0.0, le=1.0)
-    vision_switch_small: float = Field(default=0.3, gt=0.0, le=1.0)
-    small_basket_pieces: int = Field(default=4, ge=0, le=100)
-    corroborate_z: float = Field(default=2.0, ge=0.0, le=10.0)
-    vision_corroborate: float = Field(default=0.3, gt=0.0, le=1.0)
-    corroborate_fit: float = Field(default=1.5, gt=0.0, le=10.0)
-    sigma_floor_g: float = Field(default=2.0, ge=0.0, le=1000.0)
+    confidence: float = Field(default=_POLICY.confidence, gt=0.5, lt=1.0)
+    weight_only_confidence: float = Field(default=_POLICY.weight_only_confidence, gt=0.5, lt=1.0)
+    light_item_e: float = Field(default=_POLICY.light_item_e, ge=0.0, le=100.0)
+    vision_strong: float = Field(default=_POLICY.vision_strong, gt=0.0, le=1.0)
+    vision_weak: float = Field(default=_POLICY.vision_weak, gt=0.0, le=1.0)
+    vision_switch: float = Field(default=_POLICY.vision_switch, gt=0.0, le=1.0)
+    vision_switch_small: float = Field(default=_POLICY.vision_switch_small, gt=0.0, le=1.0)
+    small_basket_pieces: int = Field(default=_POLICY.small_basket_pieces, ge=0, le=100)
+    corroborate_z: float = Field(default=_POLICY.corroborate_z, ge=0.0, le=10.0)
+    vision_corroborate: float = Field(default=_POLICY.vision_corroborate, gt=0.0, le=1.0)
+    corroborate_fit: float = Field(default=_POLICY.corroborate_fit, gt=0.0, le=10.0)
+    sigma_floor_g: float = Field(default=_POLICY.sigma_floor_g, ge=0.0, le=1000.0)
     basket_types: list[BasketTypeConfig] | None = None
 
     @model_validator(mode="after")
@@ -93,12 +96,12 @@ class PolicyConfig(_Section):
 
 
 class TimingConfig(_Section):
-    presence_g: float = Field(default=30.0, gt=0.0, le=5000.0)
-    change_g: float = Field(default=15.0, gt=0.0, le=5000.0)
-    settle_timeout_s: float = Field(default=10.0, gt=0.0, le=120.0)
-    fault_grace_s: float = Field(default=1.0, ge=0.0, le=60.0)
-    outage_s: float = Field(default=3.0, gt=0.0, le=600.0)
-    pass_hold_s: float = Field(default=2.0, ge=0.0, le=60.0)
+    presence_g: float = Field(default=_TIMING.presence_g, gt=0.0, le=5000.0)
+    change_g: float = Field(default=_TIMING.change_g, gt=0.0, le=5000.0)
+    settle_timeout_s: float = Field(default=_TIMING.settle_timeout_s, gt=0.0, le=120.0)
+    fault_grace_s: float = Field(default=_TIMING.fault_grace_s, ge=0.0, le=60.0)
+    outage_s: float = Field(default=_TIMING.outage_s, gt=0.0, le=600.0)
+    pass_hold_s: float = Field(default=_TIMING.pass_hold_s, ge=0.0, le=60.0)
 
 
 class ScreenConfig(_Section):
@@ -117,26 +120,10 @@ class UnitConfig(_Section):
     screen: ScreenConfig = ScreenConfig()
 
     def to_policy(self, scale_e_g: float = 5.0) -> Policy:
-        p = self.policy
-        kwargs: dict[str, tuple[BasketType, ...]] = {}
-        if p.basket_types is not None:
-            kwargs["basket_types"] = tuple(BasketType(b.name, b.tare_g, b.tare_sd_g) for b in p.basket_types)
-        return Policy(
-            confidence=p.confidence,
-            weight_only_confidence=p.weight_only_confidence,
-            scale_e_g=scale_e_g,
-            light_item_e=p.light_item_e,
-            vision_strong=p.vision_strong,
-            vision_weak=p.vision_weak,
-            vision_switch=p.vision_switch,
-            vision_switch_small=p.vision_switch_small,
-            small_basket_pieces=p.small_basket_pieces,
-            corroborate_z=p.corroborate_z,
-            vision_corroborate=p.vision_corroborate,
-            corroborate_fit=p.corroborate_fit,
-            sigma_floor_g=p.sigma_floor_g,
-            **kwargs,
-        )
+        fields = self.policy.model_dump(exclude={"basket_types"})
+        if self.policy.basket_types is not None:
+            fields["basket_types"] = tuple(BasketType(b.name, b.tare_g, b.tare_sd_g) for b in self.policy.basket_types)
+        return Policy(scale_e_g=scale_e_g, **fields)
 
     def to_timing(self) -> Timing:
         return Timing(**self.timing.model_dump())

@@ -233,6 +233,24 @@ def test_with_the_camera_stream_down_an_honest_basket_passes_on_weight_alone(
 # -- the unit restarted ----------------------------------------------------------------------------------------
 
 
+def assert_restarted_unit_passes(
+    second: UnitRunner,
+    shopper: Shopper,
+    station: SimStation,
+    store_backend: InProcessBackend,
+    total: int,
+    timeout: float,
+) -> None:
+    """The restarted unit passes the shopper's (still bound) trip, and it is paid once when the basket goes."""
+    verdict = wait_for(lambda: screen_verdict(second), timeout, "a verdict from the restarted unit")
+    outcome = second.station.last_outcome
+    assert outcome is not None
+    assert verdict == "PASS", explain(second)
+    assert outcome.expected.trip_id == shopper.trip_id
+    station.clear()
+    assert_paid_once(shopper, store_backend.engine, total)
+
+
 def test_a_unit_restarted_mid_basket_validates_the_basket_still_on_the_tray(
     store_backend: InProcessBackend, station: SimStation, start_unit: Callable[..., UnitRunner]
 ) -> None:
@@ -253,13 +271,7 @@ def test_a_unit_restarted_mid_basket_validates_the_basket_still_on_the_tray(
     )
     # The bridge kept its zero (scale-zero.json beside the credentials): the basket is weighed, not zeroed.
     assert abs(reading.grams - truth_g) < 50, f"the restarted unit reads {reading.grams} g, the tray holds {truth_g} g"
-    verdict = wait_for(lambda: screen_verdict(second), 40, "a verdict from the restarted unit")
-    outcome = second.station.last_outcome
-    assert outcome is not None
-    assert verdict == "PASS", explain(second)
-    assert outcome.expected.trip_id == shopper.trip_id
-    station.clear()
-    assert_paid_once(shopper, store_backend.engine, total)
+    assert_restarted_unit_passes(second, shopper, station, store_backend, total, timeout=40)
 
 
 def test_a_unit_restarted_after_checkout_validates_the_trip_still_bound_to_it(
@@ -275,10 +287,4 @@ def test_a_unit_restarted_after_checkout_validates_the_trip_still_bound_to_it(
     second = start_unit(store_backend.credentials)
     wait_for(lambda: second.screen.get().headline == "Put your basket on the scale", 20, "the bound trip")
     station.place_scenario(scenario)
-    verdict = wait_for(lambda: screen_verdict(second), 30, "a verdict from the restarted unit")
-    outcome = second.station.last_outcome
-    assert outcome is not None
-    assert verdict == "PASS", explain(second)
-    assert outcome.expected.trip_id == shopper.trip_id
-    station.clear()
-    assert_paid_once(shopper, store_backend.engine, total)
+    assert_restarted_unit_passes(second, shopper, station, store_backend, total, timeout=30)
