@@ -21,7 +21,6 @@ from vision.labels import Label
 from vision.metrics import ImageResult, confusions, counting_accuracy, detection_metrics, percentile_ms
 
 EVAL_CONF = 0.001  # mAP sweeps the whole precision-recall curve
-LATENCY_SIZE = 640
 LATENCY_THREADS = 2
 
 
@@ -119,8 +118,6 @@ def run(
 
     fp32 = Detector.from_path(model, "fp32", threads=LATENCY_THREADS)
     q8 = Detector.from_path(model, "int8", threads=LATENCY_THREADS) if int8 and "int8" in fp32.card.files else None
-    if fp32.imgsz != LATENCY_SIZE:
-        raise ModelError(f"{model}: input size {fp32.imgsz}, the evaluation measures at {LATENCY_SIZE} px")
     conf = fp32.card.conf_threshold
     split = dataset_split(data) if data is not None else generated_split(seed, baskets)
     total = len(_dataset_images(data)) if data is not None else baskets
@@ -153,7 +150,7 @@ def run(
     if q8 is not None:
         s8 = _summarise(res8, q8.names, conf)
         figures.update(int8_map50=s8["map50"], int8_map50_95=s8["map50_95"], int8_cacc=s8["cacc"])
-    latency: dict[str, Any] = {"size_px": LATENCY_SIZE, "threads": LATENCY_THREADS, "pictures": len(latency_set)}
+    latency: dict[str, Any] = {"size_px": fp32.imgsz, "threads": LATENCY_THREADS, "pictures": len(latency_set)}
     t32 = _time_calls(fp32, latency_set)
     latency.update(fp32_p50=percentile_ms(t32, 50), fp32_p95=percentile_ms(t32, 95))
     if q8 is not None:
@@ -161,7 +158,7 @@ def run(
         latency.update(int8_p50=percentile_ms(t8, 50), int8_p95=percentile_ms(t8, 95))
     figures["latency_ms"] = latency
     pt = fp32.card.raw.get("files", {}).get("pytorch")
-    tu = ultralytics_latency(fp32.card.path.parent / pt, latency_set, LATENCY_SIZE) if pt else None
+    tu = ultralytics_latency(fp32.card.path.parent / pt, latency_set, fp32.imgsz) if pt else None
     if tu is not None:
         figures["ultralytics_p50"] = percentile_ms(tu, 50)
         figures["onnx_speedup_vs_ultralytics"] = round(figures["ultralytics_p50"] / latency["fp32_p50"], 2)

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import json
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -137,11 +138,19 @@ def export(
 
     data_set = ds.load(data)
     out.mkdir(parents=True, exist_ok=True)
-    model = YOLO(str(weights))
-    onnx_path = Path(model.export(format="onnx", imgsz=imgsz, opset=OPSET, simplify=True, dynamic=False, device="cpu"))
     fp32 = out / FP32_NAME
-    shutil.copyfile(onnx_path, fp32)
-    shutil.copyfile(weights, out / WEIGHTS_NAME)
+    with tempfile.TemporaryDirectory(prefix="basketcheck-export-") as scratch:
+        # ultralytics writes the .onnx beside the weights it loads: export from a copy, so that exporting the
+        # shipped vision/models/detector.pt never overwrites the shipped detector.onnx before the card is made.
+        staged = Path(scratch) / WEIGHTS_NAME
+        shutil.copyfile(weights, staged)
+        model = YOLO(str(staged))
+        onnx_path = Path(
+            model.export(format="onnx", imgsz=imgsz, opset=OPSET, simplify=True, dynamic=False, device="cpu")
+        )
+        shutil.copyfile(onnx_path, fp32)
+        if not (out / WEIGHTS_NAME).exists() or not (out / WEIGHTS_NAME).samefile(weights):
+            shutil.copyfile(weights, out / WEIGHTS_NAME)
     calib = data_set.images("val")[:calibration] or data_set.images("train")[:calibration]
     if not calib:
         raise ValueError(f"{data}: no val or train images to calibrate INT8 with")

@@ -32,6 +32,7 @@ def test_train_export_and_onnx_matches_pytorch(tmp_path: Path) -> None:
 
     card_path = export(weights, data, tmp_path / "model", imgsz=IMGSZ, calibration=4)
     card = json.loads(card_path.read_text())
+    assert sorted(p.name for p in weights.parent.iterdir()) == ["best.pt", "last.pt"]  # nothing written beside them
     assert card["input"]["size"] == IMGSZ and len(card["classes"]) == 55
     assert card["training"]["command"] == "pytest smoke" and card["training"]["epochs_run"] == 1
     assert card["dataset"]["hash"].startswith("sha256:") and card["export"]["torch"]
