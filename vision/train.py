@@ -75,7 +75,6 @@ def train(config: TrainConfig, command: str | None = None) -> Path:
         project=str(run_dir.parent),
         name=run_dir.name,
         exist_ok=True,
-        pretrained=False,
         amp=device != "cpu",
         patience=config.patience,
         plots=False,
@@ -84,6 +83,9 @@ def train(config: TrainConfig, command: str | None = None) -> Path:
         optimizer=config.optimizer,
         warmup_epochs=config.warmup_epochs,
     )
+    if config.model.endswith((".yaml", ".yml")):
+        kwargs["pretrained"] = False  # a yaml is the architecture alone: random weights, nothing to download
+    # A .pt keeps its weights (fine-tuning): ultralytics' pretrained=False would throw them away.
     if config.lr0 is not None:
         kwargs["lr0"] = config.lr0
     if config.time_h:
