@@ -47,22 +47,8 @@ def pick_device(requested: str) -> str:
     return "0" if torch.cuda.is_available() else "cpu"
 
 
-def train(config: TrainConfig, command: str | None = None) -> Path:
-    """Run the training; returns the run folder (``weights/best.pt`` inside)."""
-    from vision import ultralytics_env
-
-    ultralytics_env.prepare()
-    import torch
-
-    device = pick_device(config.device)
-    if device == "cpu":
-        torch.set_num_threads(max(1, os.cpu_count() or 1))  # both cores of the station / CI machine
-    import ultralytics
-    from ultralytics import YOLO
-
-    run_dir = config.out.resolve()
-    run_dir.parent.mkdir(parents=True, exist_ok=True)
-    model = YOLO(config.model)  # a yaml builds the architecture with random weights: nothing is downloaded
+def ultralytics_arguments(config: TrainConfig, device: str, run_dir: Path) -> dict[str, Any]:
+    """The keyword arguments of ultralytics' ``YOLO.train`` for this run."""
     kwargs: dict[str, Any] = dict(
         data=str(Path(config.data).resolve() / "data.yaml" if Path(config.data).is_dir() else config.data),
         epochs=config.epochs,
@@ -90,6 +76,26 @@ def train(config: TrainConfig, command: str | None = None) -> Path:
         kwargs["lr0"] = config.lr0
     if config.time_h:
         kwargs["time"] = config.time_h
+    return kwargs
+
+
+def train(config: TrainConfig, command: str | None = None) -> Path:
+    """Run the training; returns the run folder (``weights/best.pt`` inside)."""
+    from vision import ultralytics_env
+
+    ultralytics_env.prepare()
+    import torch
+
+    device = pick_device(config.device)
+    if device == "cpu":
+        torch.set_num_threads(max(1, os.cpu_count() or 1))  # both cores of the station / CI machine
+    import ultralytics
+    from ultralytics import YOLO
+
+    run_dir = config.out.resolve()
+    run_dir.parent.mkdir(parents=True, exist_ok=True)
+    model = YOLO(config.model)  # a yaml builds the architecture with random weights: nothing is downloaded
+    kwargs = ultralytics_arguments(config, device, run_dir)
     record = {
         "command": command or shlex.join(["basketcheck", *sys.argv[1:]]),
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()},
