@@ -163,8 +163,10 @@ DEFAULT_BASKET_TYPES = (
 class Policy:
     """The store's decision policy (from the unit's config file)."""
 
-    confidence: float = 0.999  # two-sided confidence level of the weight test
-    weight_only_confidence: float = 0.99  # camera down: a tighter band (more re-checks, fewer misses)
+    confidence: float = 0.999  # two-sided confidence level of the weight test when the camera saw exactly the scan
+    # ... and when it did not (camera down, a scanned item not seen, anything extra): a tighter band, because
+    # the weight then decides alone (more re-checks, fewer misses)
+    weight_only_confidence: float = 0.99
     scale_e_g: float = 5.0  # scale interval: items lighter than ``light_item_e`` × e rely on vision
     light_item_e: float = 4.0
     vision_strong: float = 0.8  # a detection at least this confident is strong evidence

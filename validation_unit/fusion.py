@@ -8,8 +8,10 @@ the sensors.
 The weight test
     expected = tare + Σ qty·μ (fixed-weight lines) + Σ weight_g (variable-measure lines, from the label);
     σ² = Σ qty·σᵢ² + Σ σ_label² + σ_scale² + σ_tare², σ_label = 2 g + 1 % of the label weight, σ floored at
-    ``policy.sigma_floor_g``; z = (measured − expected)/σ, PASS band |z| ≤ ``policy.z()`` (camera down: the
-    stricter ``policy.z(weight_only=True)``).
+    ``policy.sigma_floor_g``; z = (measured − expected)/σ, PASS band |z| ≤ ``policy.z()`` when the camera vouches
+    for the basket (:func:`_vouches`: it saw every scanned piece and nothing else); otherwise (camera down, an
+    item hidden or unrecognised, anything extra) the weight carries the decision alone and the band is the
+    stricter ``policy.z(weight_only=True)``, so the fused verdict catches whatever the weight alone would.
 
 The camera
     Detections below ``policy.vision_weak`` are ignored; at least ``policy.vision_strong`` is *strong*. More
@@ -363,6 +365,15 @@ def _tare_with_extras(
     ]
     fitting = [w for w in options if w.fits(extra_mean, extra_var)]
     return min(fitting, key=lambda w: abs(w.z_if(extra_mean, extra_var))) if fitting else chosen
+
+
+def _vouches(sight: _Sight | None, expected: ExpectedBasket) -> bool:
+    """The camera saw every scanned piece (at least ``vision_weak``), and no other product or object: only then
+    does the weight test use the wider fused band; otherwise the weight carries the decision alone."""
+    if sight is None or sight.non_merchandise:
+        return False
+    scanned = expected.counts()
+    return sight.seen == scanned
 
 
 def _look(vision: VisionObservation, policy: Policy) -> _Sight:
@@ -874,12 +885,12 @@ def decide(
     if weight is None and camera_down:
         raise ValueError("decide needs a weight or a usable picture, got neither")
     pieces = _scanned_pieces(expected)
+    if vision is not None and not camera_down:
+        vision = _merge_lookalikes(vision, pieces, products)
+    sight = None if camera_down or vision is None else _look(vision, policy)
     weighing = None
     if weight is not None:
-        weighing = _weigh(weight, pieces, vision, policy, policy.z(weight_only=camera_down))
-    if vision is not None and not camera_down:
-        vision = _merge_lookalikes(vision, _scanned_pieces(expected), products)
-    sight = None if camera_down or vision is None else _look(vision, policy)
+        weighing = _weigh(weight, pieces, vision, policy, policy.z(weight_only=not _vouches(sight, expected)))
     if weight is not None and weighing is not None and sight is not None and vision is not None:
         weighing = _tare_with_extras(weighing, weight, pieces, vision, policy, sight, products, expected)
     trusted = weighing if weight is not None and weight.scale_ok else None

@@ -358,6 +358,15 @@ def test_camera_down_uses_the_stricter_band() -> None:
     assert run(replace(CASES[0], extra_g=surplus, camera=False)).kind == "RECHECK"
 
 
+def test_the_wider_band_needs_the_camera_to_vouch_for_every_scanned_piece() -> None:
+    surplus = 2.8 * run(CASES[0]).sigma_g  # between the weight-only (2.58 σ) and the fused (3.29 σ) limits
+    assert run(replace(CASES[0], extra_g=surplus)).kind == "PASS"  # every piece seen, nothing else
+    one_hidden = run(replace(CASES[0], extra_g=surplus, seen=FIVE_PLACED[:-1]))
+    assert one_hidden.kind == "RECHECK" and not one_hidden.weight_only  # the weight alone decides: its band
+    with_phone = run(replace(CASES[0], extra_g=surplus, seen=(*FIVE_PLACED, PHONE), confidence=0.6))
+    assert with_phone.kind == "RECHECK"  # a weak non-merchandise detection does not vouch either
+
+
 def test_label_not_read_picks_the_best_fitting_basket() -> None:
     decision = run(replace(CASES[0], label_read=False))
     assert decision.tare_g == RED_TARE
