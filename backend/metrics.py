@@ -3,13 +3,41 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import func, select
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.models import Flag, Payment, Verdict
+
+
+class _Measure:
+    """Counts every request and times it by route template (never ids: bounded label values). Plain ASGI: the
+    ``@app.middleware("http")`` kind costs a task and a response stream per request."""
+
+    def __init__(self, app: ASGIApp, latency: Histogram, requests: Counter) -> None:
+        self.app, self.latency, self.requests = app, latency, requests
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # an exception escaping the app becomes a 500 further out
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_status)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")  # the router stores the matched route
+            self.latency.labels(path).observe(time.perf_counter() - started)
+            self.requests.labels(scope["method"], path, str(status)).inc()
 
 
 def install(app: FastAPI) -> None:
@@ -26,15 +54,7 @@ def install(app: FastAPI) -> None:
     open_flags = Gauge("basketcheck_open_flags", "flags waiting for staff", registry=registry)
     payments = Gauge("basketcheck_payments", "payments, by status", ["status"], registry=registry)
 
-    @app.middleware("http")
-    async def _measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")  # the template, never ids: bounded label values
-        latency.labels(path).observe(time.perf_counter() - started)
-        requests.labels(request.method, path, str(response.status_code)).inc()
-        return response
+    app.add_middleware(_Measure, latency=latency, requests=requests)
 
     @app.get("/metrics", include_in_schema=False)
     def _metrics() -> Response:

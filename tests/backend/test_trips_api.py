@@ -158,6 +158,12 @@ def test_times_are_utc(client: TestClient, migrated_engine) -> None:
 
 def test_metrics_are_exported(client: TestClient) -> None:
     client.get("/healthz")
+    headers = new_shopper(client)
+    client.get("/v1/trips/no-such-trip", headers=headers)
+    client.get("/nowhere")
     text = client.get("/metrics").text
     assert 'basketcheck_http_requests_total{method="GET",route="/healthz",status="200"}' in text
+    assert 'basketcheck_http_requests_total{method="GET",route="/v1/trips/{trip_id}",status="404"}' in text
+    assert 'basketcheck_http_requests_total{method="GET",route="unmatched",status="404"}' in text
+    assert 'basketcheck_http_request_seconds_count{route="/v1/trips/{trip_id}"} 1.0' in text
     assert "basketcheck_open_flags 0.0" in text
