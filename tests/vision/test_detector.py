@@ -44,7 +44,9 @@ def test_shipped_model_is_small_and_its_card_lists_every_catalog_product(detecto
     assert [(c.name, c.gtin14) for c in detector.card.classes] == [(c.name, c.gtin14) for c in catalog_classes()]
     raw = detector.card.raw
     assert raw["training"]["command"].startswith("basketcheck vision train")
-    assert raw["dataset"]["hash"].startswith("sha256:") and raw["input"]["size"] == 640
+    assert raw["dataset"]["hash"].startswith("sha256:")
+    # it runs at the size it was trained at (trained at 416 px and run at 640, it lost 0.07 mAP50)
+    assert raw["input"]["size"] == raw["training"]["config"]["imgsz"]
 
 
 def test_detections_are_in_picture_pixels_with_gtins(detector: Detector) -> None:
