@@ -138,6 +138,7 @@ def export(
 
     data_set = ds.load(data)
     out.mkdir(parents=True, exist_ok=True)
+    previous = _card_of(out, weights)
     fp32 = out / FP32_NAME
     with tempfile.TemporaryDirectory(prefix="basketcheck-export-") as scratch:
         # ultralytics writes the .onnx beside the weights it loads: export from a copy, so that exporting the
@@ -160,6 +161,10 @@ def export(
     if len(names) != len(data_set.names):
         raise ValueError(f"the weights have {len(names)} classes, the data set {len(data_set.names)}")
     run_dir = weights.resolve().parent.parent
+    training = training_summary(run_dir)
+    trained_on = {"path": str(data_set.root), "hash": ds.dataset_hash(data_set.root), **_counts(data_set)}
+    if not training and previous is not None:  # re-exporting shipped weights: their card knows how they were made
+        training, trained_on = previous.get("training", {}), previous.get("dataset", trained_on)
     card = {
         "format": CARD_FORMAT,
         "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -174,12 +179,13 @@ def export(
             "rule": "products and distractors with visible_fraction >= 0.3 and a visible box >= 4 px a side",
             "box": "the visible part of the item (hardware_sim GroundTruth.visible_box)",
         },
-        "dataset": {"path": str(data_set.root), "hash": ds.dataset_hash(data_set.root), **_counts(data_set)},
-        "training": training_summary(run_dir),
+        "dataset": trained_on,
+        "training": training,
         "export": {
             "opset": OPSET,
             "int8": "onnxruntime quantize_static, QDQ, per-channel QInt8 weights, QUInt8 activations, MinMax, "
             f"{len(calib)} val pictures; detection-head decoding kept fp32",
+            "int8_calibration_set": str(data_set.root),
             "torch": torch.__version__,
             "ultralytics": ultralytics.__version__,
             "onnxruntime": onnxruntime.__version__,
@@ -188,6 +194,15 @@ def export(
         "retrain": RETRAIN,
     }
     return write_card(out / CARD_NAME, card)
+
+
+def _card_of(folder: Path, weights: Path) -> dict[str, Any] | None:
+    """The card already in ``folder`` when it describes these very weights (a re-export), else None."""
+    try:
+        card = json.loads((folder / CARD_NAME).read_text())
+        return card if card.get("sha256", {}).get(WEIGHTS_NAME) == sha256_file(weights) else None
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _counts(data_set: Any) -> dict[str, int]:

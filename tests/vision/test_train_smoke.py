@@ -36,6 +36,11 @@ def test_train_export_and_onnx_matches_pytorch(tmp_path: Path) -> None:
     assert card["input"]["size"] == IMGSZ and len(card["classes"]) == 55
     assert card["training"]["command"] == "pytest smoke" and card["training"]["epochs_run"] == 1
     assert card["dataset"]["hash"].startswith("sha256:") and card["export"]["torch"]
+    # re-exporting the model folder's own weights into it keeps the card's record of how they were trained
+    again = json.loads(
+        export(card_path.parent / "detector.pt", data, card_path.parent, imgsz=IMGSZ, calibration=4).read_text()
+    )
+    assert again["training"] == card["training"] and again["dataset"] == card["dataset"]
 
     import torch
     from ultralytics import YOLO
