@@ -59,11 +59,10 @@ TRAIN_DATA ?= var/vision/synth
 TRAIN_RUN ?= var/vision/runs/make
 TRAIN_SET ?= --train 8000 --val 400 --test 0 --seed 1
 TRAIN_ARGS ?= --imgsz 640 --epochs 100 --batch 16 --seed 0
-EXPORT_IMGSZ ?= 640
 train: $(VENV_TRAIN)/.installed $(VENV)/.installed
 	YOLO_OFFLINE=1 $(VENV_TRAIN)/bin/basketcheck vision dataset --out $(TRAIN_DATA) $(TRAIN_SET) --max-side 1280 --workers 2
 	YOLO_OFFLINE=1 $(VENV_TRAIN)/bin/basketcheck vision train --data $(TRAIN_DATA) --out $(TRAIN_RUN) $(TRAIN_ARGS)
-	YOLO_OFFLINE=1 $(VENV_TRAIN)/bin/basketcheck vision export --weights $(TRAIN_RUN)/weights/best.pt --data $(TRAIN_DATA) --imgsz $(EXPORT_IMGSZ) --out vision/models
+	YOLO_OFFLINE=1 $(VENV_TRAIN)/bin/basketcheck vision export --weights $(TRAIN_RUN)/weights/best.pt --data $(TRAIN_DATA) --out vision/models
 	$(VENV)/bin/basketcheck vision eval --baskets 500 --json --update-card
 
 test-train: $(VENV_TRAIN)/.installed

@@ -56,7 +56,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ex.add_argument("--weights", type=Path, required=True, help="ultralytics weights (run/weights/best.pt)")
     ex.add_argument("--data", type=Path, required=True, help="the data set (val images calibrate INT8)")
     ex.add_argument("--out", type=Path, default=DEFAULT_MODEL_DIR)
-    ex.add_argument("--imgsz", type=int, default=640)
+    ex.add_argument("--imgsz", type=int, default=None, help="input size (default: the size it was trained at)")
     ex.add_argument("--calibration", type=int, default=64, help="val images for INT8 calibration")
     ex.add_argument("--metrics", type=Path, default=None, help="JSON from 'vision eval --json' to put on the card")
     ex.set_defaults(handler=_export)

@@ -30,7 +30,7 @@ def test_train_export_and_onnx_matches_pytorch(tmp_path: Path) -> None:
     weights = run / "weights" / "last.pt"
     assert weights.is_file()
 
-    card_path = export(weights, data, tmp_path / "model", imgsz=IMGSZ, calibration=4)
+    card_path = export(weights, data, tmp_path / "model", calibration=4)  # at the size it was trained at
     card = json.loads(card_path.read_text())
     assert sorted(p.name for p in weights.parent.iterdir()) == ["best.pt", "last.pt"]  # nothing written beside them
     assert card["input"]["size"] == IMGSZ and len(card["classes"]) == 55
