@@ -367,13 +367,10 @@ def _tare_with_extras(
     return min(fitting, key=lambda w: abs(w.z_if(extra_mean, extra_var))) if fitting else chosen
 
 
-def _vouches(sight: _Sight | None, expected: ExpectedBasket) -> bool:
+def _vouches(sight: _Sight | None, scanned: Mapping[str, int]) -> bool:
     """The camera saw every scanned piece (at least ``vision_weak``), and no other product or object: only then
     does the weight test use the wider fused band; otherwise the weight carries the decision alone."""
-    if sight is None or sight.non_merchandise:
-        return False
-    scanned = expected.counts()
-    return sight.seen == scanned
+    return sight is not None and not sight.non_merchandise and sight.seen == scanned
 
 
 def _look(vision: VisionObservation, policy: Policy) -> _Sight:
@@ -885,12 +882,13 @@ def decide(
     if weight is None and camera_down:
         raise ValueError("decide needs a weight or a usable picture, got neither")
     pieces = _scanned_pieces(expected)
+    scanned = expected.counts()
     if vision is not None and not camera_down:
         vision = _merge_lookalikes(vision, pieces, products)
     sight = None if camera_down or vision is None else _look(vision, policy)
     weighing = None
     if weight is not None:
-        weighing = _weigh(weight, pieces, vision, policy, policy.z(weight_only=not _vouches(sight, expected)))
+        weighing = _weigh(weight, pieces, vision, policy, policy.z(weight_only=not _vouches(sight, scanned)))
     if weight is not None and weighing is not None and sight is not None and vision is not None:
         weighing = _tare_with_extras(weighing, weight, pieces, vision, policy, sight, products, expected)
     trusted = weighing if weight is not None and weight.scale_ok else None
@@ -898,7 +896,7 @@ def decide(
         expected=expected,
         policy=policy,
         products=products,
-        scanned=expected.counts(),
+        scanned=scanned,
         pieces=pieces,
         names={line.gtin14: line.name for line in expected.lines},
         weighing=trusted,
