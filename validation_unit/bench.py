@@ -9,7 +9,8 @@ modes are compared on identical baskets.
 Scoring: ``false_alarm_rate`` = honest baskets not passed; ``catch_rate[c]`` = fraud baskets of category c
 not passed (a RECHECK or a FLAG both stop the shopper from leaving unchecked), counted as the targets define
 them: visually distinct frauds only (a switch to a look-alike, or an unscanned look-alike under 100 g, is left
-out); ``catch_rate_incl_lookalikes`` counts every fraud basket. Fault scenarios are reported
+out); ``catch_rate_incl_lookalikes`` counts every fraud basket; ``catch_rate_in_view`` only the distinct frauds
+the final picture shows (:func:`fraud_in_view`: what a perfect detector could see). Fault scenarios are reported
 apart (``faults``: share decided as the scenario expects) and left out of the times.
 ``time_to_verdict_ms``: from the moment the last item landed on the tray to the verdict on the screen
 (fused: measured; weight_only: measured minus the camera's share; vision_only: the first picture after
@@ -78,6 +79,26 @@ class LocalSource:
         pass
 
 
+VISIBLE_ENOUGH = 0.3  # an item at least this visible could be detected (the oracle's bar, and ``in_view``'s)
+
+
+def fraud_in_view(scenario: Any, truth: list[dict[str, Any]]) -> bool:
+    """Whether the camera's final picture shows what is wrong, from the simulator's ground truth: more pieces of
+    each over-placed product at least ``VISIBLE_ENOUGH`` visible than were scanned, and a personal item that
+    visible if one was placed. (A scanned item that is missing cannot hide: that part always counts as in view.)
+    Separates the detector's misses from frauds that no top-view picture shows."""
+    from hardware_sim.scenario import placed_counts, scanned_counts
+
+    scanned, placed = scanned_counts(scenario), placed_counts(scenario)
+    visible: Counter[str] = Counter(
+        t["ref"] for t in truth if t["kind"] == "product" and t["visible_fraction"] >= VISIBLE_ENOUGH
+    )
+    extras_seen = all(visible[g] > scanned.get(g, 0) for g in placed if placed[g] > scanned.get(g, 0))
+    personal_placed = any(p.kind == "distractor" for p in scenario.placed)
+    personal_seen = any(t["kind"] == "distractor" and t["visible_fraction"] >= VISIBLE_ENOUGH for t in truth)
+    return extras_seen and (personal_seen or not personal_placed)
+
+
 class OracleDetector:
     """Perfect detections from the simulator's ground truth of the current frame (items at least 30 % visible)."""
 
@@ -90,7 +111,11 @@ class OracleDetector:
 
         from vision.detections import Detections
 
-        rows = [t for t in self.sim.truth() if t["kind"] in ("product", "distractor") and t["visible_fraction"] >= 0.3]
+        rows = [
+            t
+            for t in self.sim.truth()
+            if t["kind"] in ("product", "distractor") and t["visible_fraction"] >= VISIBLE_ENOUGH
+        ]
         gtins = tuple(t["ref"] if t["kind"] == "product" else None for t in rows)
         names = tuple(self.names.get(g, "personal item") if g else "personal item" for g in gtins)
         return Detections(
@@ -305,6 +330,7 @@ def _one(
             got.wait(0.05)
     row: dict[str, Any] = {
         "distinct": visually_distinct(scenario, products),
+        "in_view": fraud_in_view(scenario, sim.truth()),
         "scenario": scenario.name,
         "category": scenario.category,
         "expect": scenario.expect.verdict.upper(),
@@ -376,13 +402,18 @@ def score(rows: list[dict[str, Any]]) -> dict[str, Any]:
         alarms = sum(1 for r in honest if r[mode] != "PASS")
         catch: dict[str, float | None] = {}
         catch_all: dict[str, float | None] = {}
+        catch_in_view: dict[str, float | None] = {}
         counts: dict[str, int] = {}
+        counts_in_view: dict[str, int] = {}
         for category in FRAUD_CATEGORIES:
             fraud = [r for r in rows if r["category"] == category and r.get(mode) is not None]
             distinct = [r for r in fraud if r.get("distinct", True)]
+            in_view = [r for r in distinct if r.get("in_view", True)]
             counts[category] = len(distinct)
+            counts_in_view[category] = len(in_view)
             catch[category] = _share_caught(distinct, mode)
             catch_all[category] = _share_caught(fraud, mode)
+            catch_in_view[category] = _share_caught(in_view, mode)
         # Fault scenarios wait for the scale or camera on purpose: their times are not the shopper's normal wait.
         times = [
             r["ms"][mode] for r in rows if r["category"] != "fault" and r.get("ms") and r["ms"].get(mode) is not None
@@ -391,9 +422,11 @@ def score(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "false_alarm_rate": round(alarms / len(honest), 4) if honest else None,
             "catch_rate": catch,
             "catch_rate_incl_lookalikes": catch_all,
+            "catch_rate_in_view": catch_in_view,
             "time_to_verdict_ms": {"p50": _percentile(times, 0.5), "p95": _percentile(times, 0.95)},
             "honest_baskets": len(honest),
             "fraud_baskets": counts,
+            "fraud_baskets_in_view": counts_in_view,
         }
     faults = [r for r in rows if r["category"] == "fault"]
     out["faults"] = {

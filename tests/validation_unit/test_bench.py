@@ -44,6 +44,32 @@ def test_score_counts_false_alarms_catches_and_times() -> None:
     assert figures["faults"] == {"baskets": 1, "as_expected": 1}
 
 
+def test_in_view_counts_only_the_frauds_the_final_picture_shows() -> None:
+    from hardware_sim.scenario import find_scenario
+    from validation_unit.bench import fraud_in_view
+
+    def item(ref: str, visible: float, kind: str = "product") -> dict:
+        return {"kind": kind, "ref": ref, "visible_fraction": visible}
+
+    water, rice, pickles = "08712345000110", "04007003000163", "04009007000538"
+    heavy = find_scenario("unscanned-heavy")
+    assert fraud_in_view(heavy, [item(rice, 0.9), item(pickles, 0.0), item(water, 0.5)])
+    assert not fraud_in_view(heavy, [item(rice, 0.9), item(pickles, 0.9), item(water, 0.29)])
+    cans = find_scenario("quantity-underscan")  # six cans, one scanned: two must show
+    cola = "04006381001014"
+    assert not fraud_in_view(cans, [item(cola, 1.0)] + [item(cola, 0.1)] * 5)
+    assert fraud_in_view(cans, [item(cola, 1.0), item(cola, 0.4)] + [item(cola, 0.1)] * 4)
+    personal = find_scenario("personal-items")
+    assert not fraud_in_view(personal, [item("phone", 0.2, "distractor")])
+    assert fraud_in_view(personal, [item("phone", 0.2, "distractor"), item("keys", 0.6, "distractor")])
+    # Rows recorded before in_view existed count as in view; rows out of view leave the in-view rate alone.
+    figures = score([row("unscanned", "PASS"), {**row("unscanned", "PASS"), "in_view": False}])
+    assert figures["fused"]["catch_rate_in_view"]["unscanned"] == 0.0
+    assert figures["fused"]["fraud_baskets_in_view"]["unscanned"] == 1
+    caught = score([row("switch", "FLAG"), {**row("switch", "PASS"), "in_view": False}])["fused"]
+    assert caught["catch_rate"]["switch"] == 0.5 and caught["catch_rate_in_view"]["switch"] == 1.0
+
+
 def test_expected_basket_folds_repeated_scans_and_keeps_label_weights() -> None:
     from hardware_sim.catalog import load_demo_catalog
     from hardware_sim.scenario import find_scenario
