@@ -134,3 +134,17 @@ def test_bench_all_keeps_going_when_one_benchmark_fails(monkeypatch: pytest.Monk
     assert main(["bench", "all", "--json", "--report", str(tmp_path / "B.md")]) == 1
     figures = json.loads(capsys.readouterr().out)
     assert figures["fake"]["status"] == "failed: OSError: no camera" and figures["good"]["ok"] is True
+
+
+def test_the_report_says_how_many_frauds_in_view_were_caught() -> None:
+    from backend.bench_cli import in_view_note
+
+    assert in_view_note({"scale": {}}) == []
+    decision = {
+        "fused": {
+            "catch_rate_in_view": {"unscanned": 0.98, "switch": 0.75, "underscan": None},
+            "fraud_baskets_in_view": {"unscanned": 50, "switch": 40},
+        }
+    }
+    text = " ".join(in_view_note({"decision": decision}))
+    assert "unscanned 0.98 (50 baskets), switch 0.75 (40 baskets)" in text
