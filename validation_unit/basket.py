@@ -171,6 +171,10 @@ class Policy:
     light_item_e: float = 4.0
     vision_strong: float = 0.8  # a detection at least this confident is strong evidence
     vision_weak: float = 0.5  # below this a detection is ignored
+    # Non-merchandise (a phone, keys, a bag) seen at least this confidently: the shopper is asked to take it out.
+    # Lower than ``vision_strong``: the detector finds only about half of the personal items, but what it reports
+    # as one is rarely merchandise (2 of 257 honest bench baskets had such a report, both below 0.5).
+    vision_personal: float = 0.5
     # A switch (rule 2) needs the placed product seen at least this confidently, and the scanned one not reported
     # by the detector at all (at any confidence it reports): a product the camera cannot find anywhere.
     vision_switch: float = 0.8

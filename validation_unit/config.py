@@ -77,6 +77,7 @@ class PolicyConfig(_Section):
     light_item_e: float = Field(default=_POLICY.light_item_e, ge=0.0, le=100.0)
     vision_strong: float = Field(default=_POLICY.vision_strong, gt=0.0, le=1.0)
     vision_weak: float = Field(default=_POLICY.vision_weak, gt=0.0, le=1.0)
+    vision_personal: float = Field(default=_POLICY.vision_personal, gt=0.0, le=1.0)
     vision_switch: float = Field(default=_POLICY.vision_switch, gt=0.0, le=1.0)
     vision_switch_small: float = Field(default=_POLICY.vision_switch_small, gt=0.0, le=1.0)
     small_basket_pieces: int = Field(default=_POLICY.small_basket_pieces, ge=0, le=100)

@@ -15,12 +15,13 @@ The weight test
 
 The camera
     Detections below ``policy.vision_weak`` are ignored; at least ``policy.vision_strong`` is *strong*. More
-    strong detections of a product than were scanned, and non-merchandise, are strong evidence; scanned items
-    the camera did not see are weak evidence (a full basket hides items) and never fail a basket on their own
-    when the weight agrees.
+    strong detections of a product than were scanned, and non-merchandise (``policy.vision_personal``), are strong
+    evidence; scanned items the camera did not see are weak evidence (a full basket hides items) and never fail a
+    basket on their own when the weight agrees.
 
 The rules, in precedence order (each a small function below)
-    1. :func:`_personal_items`: non-merchandise strongly seen → RECHECK ``personal_items``.
+    1. :func:`_personal_items`: non-merchandise seen (at least ``policy.vision_personal``) → RECHECK
+       ``personal_items``.
     2. :func:`_barcode_switch`: a product seen (at least ``policy.vision_switch``; in a small basket with a
        weight, ``policy.vision_switch_small``) but not scanned, a scanned one the detector did not report at
        all, and the weight fits the one in place of the other → FLAG ``product_mismatch``.
@@ -159,7 +160,7 @@ class _Sight:
     seen: dict[str, int] = field(default_factory=dict)  # confidence ≥ weak
     strong: dict[str, int] = field(default_factory=dict)  # confidence ≥ strong
     best: dict[str, SeenObject] = field(default_factory=dict)  # the most confident detection of each product
-    personal: list[SeenObject] = field(default_factory=list)  # strong non-merchandise
+    personal: list[SeenObject] = field(default_factory=list)  # non-merchandise at least ``vision_personal``
     reported: dict[str, int] = field(default_factory=dict)  # every product detection the detector reported
     detections: list[SeenObject] = field(default_factory=list)  # ... and the detections themselves
     non_merchandise: int = 0  # weak or strong non-merchandise
@@ -380,13 +381,13 @@ def _look(vision: VisionObservation, policy: Policy) -> _Sight:
         if obj.gtin14 is not None:
             sight.reported[obj.gtin14] = sight.reported.get(obj.gtin14, 0) + 1
             sight.detections.append(obj)
+        elif obj.confidence >= policy.vision_personal:
+            sight.personal.append(obj)
         if obj.confidence < policy.vision_weak:
             continue
         strong = obj.confidence >= policy.vision_strong
         if obj.gtin14 is None:
             sight.non_merchandise += 1
-            if strong:
-                sight.personal.append(obj)
             continue
         sight.seen[obj.gtin14] = sight.seen.get(obj.gtin14, 0) + 1
         if strong:
@@ -550,7 +551,7 @@ def _combine(combo: Sequence[_Option]) -> list[tuple[str, int]]:
 
 
 def _personal_items(facts: _Facts) -> _Outcome | None:
-    """Rule 1: non-merchandise strongly seen: the shopper takes it out and places the basket again."""
+    """Rule 1: non-merchandise seen: the shopper takes it out and places the basket again."""
     if facts.sight is None or not facts.sight.personal:
         return None
     objects = facts.sight.personal

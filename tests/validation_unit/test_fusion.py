@@ -347,6 +347,18 @@ def test_personal_items_carry_each_box_and_count() -> None:
     )
 
 
+def test_a_personal_item_needs_only_vision_personal_confidence() -> None:
+    everyone = tuple(seen(g, 0.9, i) for i, g in enumerate(FIVE_PLACED))
+    keys = SeenObject(None, "keys", 0.6, (300.0, 10.0, 360.0, 50.0))
+    assert POLICY.vision_personal <= 0.6 < POLICY.vision_strong
+    decision = decide_seen(FIVE, FIVE_PLACED, (*everyone, keys), extra_g=10.0)
+    assert decision.kind == "RECHECK" and decision.codes == (PERSONAL_ITEMS,), decision.explanation
+    assert decision.reasons[0].box == keys.box
+    # Below the bar the report is ignored (10 g keys hide in the weight band).
+    faint = replace(keys, confidence=POLICY.vision_personal - 0.1)
+    assert decide_seen(FIVE, FIVE_PLACED, (*everyone, faint), extra_g=10.0).kind == "PASS"
+
+
 def test_camera_down_uses_the_stricter_band() -> None:
     on = run(CASES[0])
     off = run(replace(CASES[0], camera=False))
