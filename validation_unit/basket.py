@@ -172,15 +172,14 @@ class Policy:
     vision_strong: float = 0.8  # a detection at least this confident is strong evidence
     vision_weak: float = 0.5  # below this a detection is ignored
     # Non-merchandise (a phone, keys, a bag) seen at least this confidently: the shopper is asked to take it out.
-    # Lower than ``vision_strong``: the detector finds only about half of the personal items, but what it reports
-    # as one is rarely merchandise (2 of 257 honest bench baskets had such a report, both below 0.5).
-    vision_personal: float = 0.5
+    # (0.5 caught more personal items on the bench suite but re-checked 2 of 200 honest hold-out baskets.)
+    vision_personal: float = 0.8
     # A switch (rule 2) needs the placed product seen at least this confidently, and the scanned one not reported
     # by the detector at all (at any confidence it reports): a product the camera cannot find anywhere.
-    vision_switch: float = 0.8
+    vision_switch: float = 0.6
     # ... or this confidently in a small basket (at most ``small_basket_pieces`` scanned pieces), where an item
     # the detector does not report at all is rarely just hidden behind the others.
-    vision_switch_small: float = 0.3
+    vision_switch_small: float = 0.4
     small_basket_pieces: int = 4
     # Corroboration: a weight inside the band but at least ``corroborate_z`` off, and a product the detector
     # reported (at least ``vision_corroborate``) more (or fewer) times than scanned whose pieces explain that

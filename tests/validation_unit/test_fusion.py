@@ -347,16 +347,18 @@ def test_personal_items_carry_each_box_and_count() -> None:
     )
 
 
-def test_a_personal_item_needs_only_vision_personal_confidence() -> None:
+def test_a_personal_item_needs_vision_personal_confidence() -> None:
     everyone = tuple(seen(g, 0.9, i) for i, g in enumerate(FIVE_PLACED))
     keys = SeenObject(None, "keys", 0.6, (300.0, 10.0, 360.0, 50.0))
-    assert POLICY.vision_personal <= 0.6 < POLICY.vision_strong
-    decision = decide_seen(FIVE, FIVE_PLACED, (*everyone, keys), extra_g=10.0)
+    keen = replace(POLICY, vision_personal=0.5)
+    decision = decide_seen(FIVE, FIVE_PLACED, (*everyone, keys), extra_g=10.0, policy=keen)
     assert decision.kind == "RECHECK" and decision.codes == (PERSONAL_ITEMS,), decision.explanation
     assert decision.reasons[0].box == keys.box
     # Below the bar the report is ignored (10 g keys hide in the weight band).
-    faint = replace(keys, confidence=POLICY.vision_personal - 0.1)
-    assert decide_seen(FIVE, FIVE_PLACED, (*everyone, faint), extra_g=10.0).kind == "PASS"
+    assert (
+        decide_seen(FIVE, FIVE_PLACED, (*everyone, keys), extra_g=10.0, policy=replace(keen, vision_personal=0.7)).kind
+        == "PASS"
+    )
 
 
 def test_camera_down_uses_the_stricter_band() -> None:
@@ -510,12 +512,13 @@ def decide_seen(
     extra_g: float = 0.0,
     weighed: bool = True,
     products: dict[str, Product] = PRODUCTS,
+    policy: Policy = POLICY,
 ) -> Decision:
     expected = ExpectedBasket("trip-1", 1, scanned)
     content = sum(products[g].weight_mean_g for g in placed) + extra_g
     vision = VisionObservation(objects, True, "basket-red", RED_TARE)
     weight = WeightObservation(RED_TARE + content, 2.5) if weighed else None
-    return decide(expected, weight, vision, POLICY, products)
+    return decide(expected, weight, vision, policy, products)
 
 
 def test_a_switch_weakly_seen_in_a_small_basket_is_flagged_when_the_scanned_product_is_nowhere() -> None:
