@@ -334,7 +334,7 @@ def _tare_with_extras(
     policy: Policy,
     sight: _Sight,
     products: Mapping[str, Product],
-    expected: ExpectedBasket,
+    scanned: Mapping[str, int],
 ) -> _Weighing:
     """When the basket's label was not read, the tare is a guess, and the best-fitting guess can swallow an
     unscanned item (a 250 g butter on a 420 g tray weighs like an empty 650 g basket). If the camera strongly
@@ -342,7 +342,6 @@ def _tare_with_extras(
     the weight: the camera's evidence decides between two explanations the weight alone cannot tell apart."""
     if vision.basket_tare_g is not None or len(policy.basket_types) < 2:
         return chosen
-    scanned = expected.counts()
     extra_mean = extra_var = 0.0
     for gtin, n in sight.strong.items():
         k = n - scanned.get(gtin, 0)
@@ -891,7 +890,7 @@ def decide(
     if weight is not None:
         weighing = _weigh(weight, pieces, vision, policy, policy.z(weight_only=not _vouches(sight, scanned)))
     if weight is not None and weighing is not None and sight is not None and vision is not None:
-        weighing = _tare_with_extras(weighing, weight, pieces, vision, policy, sight, products, expected)
+        weighing = _tare_with_extras(weighing, weight, pieces, vision, policy, sight, products, scanned)
     trusted = weighing if weight is not None and weight.scale_ok else None
     facts = _Facts(
         expected=expected,

@@ -17,6 +17,11 @@ from vision.errors import ModelError
 
 CARD_NAME = "card.json"
 CARD_FORMAT = "basketcheck-detector/1"
+CONF_THRESHOLD = 0.25  # detections below this are dropped (a card's ``thresholds.confidence``)
+# Non-maximum suppression IoU (a card's ``thresholds.iou``). Ultralytics validates at 0.7; on a basket, where one
+# item is often boxed twice, 0.5 counts better: on 200 held-out baskets, IoU 0.7 / 0.6 / 0.5 / 0.45:
+# mAP50 0.795 / 0.811 / 0.819 / 0.815, counts exactly right 9.0 / 12.5 / 14.5 / 14.5 %.
+NMS_IOU = 0.5
 FP32_NAME = "detector.onnx"
 INT8_NAME = "detector-int8.onnx"
 
@@ -68,7 +73,14 @@ def load_card(path: Path) -> ModelCard:
         sha = {str(k): str(v) for k, v in raw.get("sha256", {}).items()}
         th = raw.get("thresholds", {})
         return ModelCard(
-            path, imgsz, classes, files, sha, float(th.get("confidence", 0.25)), float(th.get("iou", 0.7)), raw
+            path,
+            imgsz,
+            classes,
+            files,
+            sha,
+            float(th.get("confidence", CONF_THRESHOLD)),
+            float(th.get("iou", NMS_IOU)),
+            raw,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ModelError(f"{path}: the model card is missing or has a bad field ({exc!r})") from exc

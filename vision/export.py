@@ -17,17 +17,21 @@ from typing import Any
 
 import numpy as np
 
-from vision.card import CARD_FORMAT, CARD_NAME, FP32_NAME, INT8_NAME, sha256_file, write_card
+from vision.card import (
+    CARD_FORMAT,
+    CARD_NAME,
+    CONF_THRESHOLD,
+    FP32_NAME,
+    INT8_NAME,
+    NMS_IOU,
+    sha256_file,
+    write_card,
+)
 from vision.train import TRAIN_RECORD
 
 WEIGHTS_NAME = "detector.pt"
 DEFAULT_IMGSZ = 640
 OPSET = 17
-CONF_THRESHOLD = 0.25
-# Non-maximum suppression IoU written on the card. Ultralytics validates at 0.7; on a basket, where one item is
-# often boxed twice, 0.5 counts better: shipped model on 200 held-out baskets, IoU 0.7 / 0.6 / 0.5 / 0.45:
-# mAP50 0.795 / 0.811 / 0.819 / 0.815, counts exactly right 9.0 / 12.5 / 14.5 / 14.5 %.
-NMS_IOU = 0.5
 RETRAIN = (
     "Label the store's own photos (CVAT or Label Studio, YOLO 1.1 export) with this card's class list "
     "(data.yaml names, plus gtin14 per class), then: basketcheck vision train --data DIR --model "

@@ -48,7 +48,7 @@ def test_shipped_model_is_small_and_its_card_lists_every_catalog_product(detecto
     # it runs at the size it was trained at (trained at 416 px and run at 640, it lost 0.07 mAP50)
     assert raw["input"]["size"] == raw["training"]["config"]["imgsz"]
     # and suppresses duplicate boxes as export writes it (at ultralytics' 0.7 one item was often counted twice)
-    from vision.export import NMS_IOU
+    from vision.card import NMS_IOU
 
     assert detector.card.iou_threshold == NMS_IOU
 
