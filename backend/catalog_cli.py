@@ -24,16 +24,18 @@ def _import(args: argparse.Namespace) -> int:
     from sqlalchemy.orm import Session
 
     from backend.catalog import import_rows
-    from backend.catalog_csv import CatalogError, parse_catalog
+    from backend.catalog_csv import CatalogError, decode_catalog, detect_dialect, parse_catalog
     from backend.serve_cli import _engine, _require_migrated, load_settings
 
     settings = load_settings()
     try:
-        text = args.file.read_text(encoding="utf-8")
+        text = decode_catalog(args.file.read_bytes())
     except (OSError, UnicodeDecodeError) as exc:
         raise CliError(f"cannot read {args.file}: {exc}") from None
+    dialect = detect_dialect(text)
+    print(f"{args.file}: {dialect.describe()}", file=sys.stderr)
     try:
-        rows = parse_catalog(text, store_scheme=settings.store_scheme())
+        rows = parse_catalog(text, store_scheme=settings.store_scheme(), dialect=dialect)
     except CatalogError as exc:
         for error in exc.errors:
             print(f"{args.file}: {error}", file=sys.stderr)

@@ -42,6 +42,10 @@ def test_store_it_sets_up_a_store(env: dict[str, str], tmp_path: Path) -> None:
     assert imported.returncode == 0 and "3 added" in imported.stdout
     assert "3 unchanged" in bc(env, "catalog", "import", str(CATALOG)).stdout
     assert "Cola" in bc(env, "catalog", "lookup", "4006381333931").stdout
+    german = tmp_path / "katalog.csv"  # the same catalog as German Excel saves it
+    german.write_bytes(CATALOG.read_text().replace(",", ";").replace(";1.5;", ";1,5;").encode("cp1252"))
+    again = bc(env, "catalog", "import", str(german))
+    assert "3 unchanged" in again.stdout and "semicolons, decimal comma" in again.stderr, again.stderr
 
     bad = tmp_path / "bad.csv"
     bad.write_text(CATALOG.read_text().replace("4006381333931", "4006381333932"))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.catalog_csv import CatalogError, parse_catalog
+from backend.catalog_csv import CatalogError, Dialect, decode_catalog, detect_dialect, parse_catalog
 from backend.domain.gs1 import DEFAULT_STORE_SCHEME
 
 HEADER = "gtin,name,brand,price_minor,currency,sold_by,weight_mean_g,weight_sd_g,plu,packaging\n"
@@ -66,3 +66,58 @@ def test_the_simulators_demo_catalog_imports() -> None:
     rows = parse_catalog(text, store_scheme=DEFAULT_STORE_SCHEME)
     assert len(rows) >= 40
     assert {r.sold_by for r in rows} == {"piece", "weight"}
+
+
+# German Excel: "CSV (Trennzeichen-getrennt)" — semicolons, decimal commas, dots between thousands, Windows-1252.
+GERMAN = (
+    "GTIN;Name;Brand;price_minor;currency;sold_by;weight_mean_g;weight_sd_g;plu;packaging;note\r\n"
+    "4006381333931;Cola 1,5 L;Fizz;199;EUR;piece;1.580,5;12,25;;bottle;Mehrweg, 0,25 € Pfand\r\n"
+    "5000112637922;Kaugummi Süß;Minty;129;EUR;piece;28;1,5;;blister;0,5\r\n"
+)
+
+
+def test_german_excel_files_are_read_with_their_dialect() -> None:
+    assert detect_dialect(GERMAN) == Dialect(";", ",")
+    rows = parse_catalog(decode_catalog(GERMAN.encode("cp1252")))
+    assert [r.name for r in rows] == ["Cola 1,5 L", "Kaugummi Süß"]
+    assert (rows[0].weight_mean_g, rows[0].weight_sd_g, rows[1].weight_sd_g) == (1580.5, 12.25, 1.5)
+    # Text keeps its commas; a number-looking attribute becomes a number.
+    assert rows[0].attributes["note"] == "Mehrweg, 0,25 € Pfand" and rows[1].attributes["note"] == 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "dialect"),
+    [
+        (HEADER + GOOD, Dialect(",", ".")),
+        (HEADER.replace(",", ";") + GOOD.replace(",", ";"), Dialect(";", ".")),  # semicolons, no decimals
+        (HEADER.replace(",", "\t") + "4006381333931\tCola\t\t199\tEUR\tpiece\t1580,5\t12\t\t\n", Dialect("\t", ",")),
+        ("", Dialect(",", ".")),
+    ],
+)
+def test_dialect_detection(text: str, dialect: Dialect) -> None:
+    assert detect_dialect(text) == dialect
+
+
+def test_decoding_utf8_with_bom_and_windows_1252() -> None:
+    assert decode_catalog("\ufeffgtin;Süß".encode()) == "gtin;Süß"
+    assert decode_catalog("gtin;Süß".encode("cp1252")) == "gtin;Süß"
+
+
+def test_a_header_read_wrongly_says_how_it_was_read() -> None:
+    with pytest.raises(CatalogError) as info:
+        parse_catalog("gtin name price\n1 2 3\n")
+    assert "read the header as 'gtin name price'" in info.value.errors[0].reason
+    assert "separated by commas" in info.value.errors[0].reason
+
+
+def test_a_gtin_excel_turned_into_a_number_is_named() -> None:
+    with pytest.raises(CatalogError) as info:
+        parse_catalog(GERMAN.replace("4006381333931;", "4,00638E+12;"))
+    error = info.value.errors[0]
+    assert (error.line, error.column) == (2, "gtin") and "format the column as text" in error.reason
+
+
+def test_a_bad_decimal_number_is_quoted_as_written() -> None:
+    with pytest.raises(CatalogError) as info:
+        parse_catalog(GERMAN.replace("1,5;;blister", "1,5,5;;blister"))
+    assert "'1,5,5' is not a non-negative number" in info.value.errors[0].reason
