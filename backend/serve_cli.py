@@ -50,6 +50,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--role", choices=("staff", "manager"), default="staff")
     p.add_argument("--store", default=None, help="limit the account to one store (default: all stores)")
     p.set_defaults(handler=_add_staff)
+    p = sub.add_parser("unlock-staff", help="lift a staff account's sign-in lockout after too many wrong passwords")
+    p.add_argument("username")
+    p.set_defaults(handler=_unlock_staff)
 
 
 def _engine(settings: Settings) -> Engine:
@@ -146,6 +149,19 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=uvicorn_log_config(),
         access_log=False,
     )
+    return 0
+
+
+def _unlock_staff(args: argparse.Namespace) -> int:
+    from sqlalchemy.orm import Session
+
+    from backend.login_throttle import unlock
+
+    engine = _engine(load_settings())
+    _require_migrated(engine)
+    with Session(engine) as session, session.begin():
+        cleared = unlock(session, args.username)
+    print(f"{args.username}: {'sign-in unlocked' if cleared else 'was not locked'}")
     return 0
 
 
