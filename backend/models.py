@@ -260,6 +260,16 @@ class StaffSession(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class StaffLoginFailures(Base):
+    """Wrong staff passwords per account or client address, for sign-in throttling (``login_throttle``)."""
+
+    __tablename__ = "staff_login_failures"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)  # "user:<name>" | "ip:<address>"
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failed_at: Mapped[dt.datetime]
+    locked_until: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
 class Flag(Base):
     """A basket waiting for staff, with one owner at a time and a version for stale-action checks."""
 

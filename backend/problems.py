@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -63,6 +64,8 @@ def problem_body(status: int, type_: str, detail: str, instance: str | None = No
 def problem_response(status: int, type_: str, detail: str, instance: str | None = None, **extra: Any) -> JSONResponse:
     body = problem_body(status, type_, detail, instance, **extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if "retry_after_s" in extra:  # a refusal that ends by itself says when (RFC 9110 §10.2.3)
+        headers = {**(headers or {}), "Retry-After": str(max(1, math.ceil(extra["retry_after_s"])))}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

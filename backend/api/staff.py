@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend import audit_policy, flags, idempotency, live, staff_auth, trips, units
+from backend import audit_policy, flags, idempotency, live, login_throttle, staff_auth, trips, units
 from backend.api.units import settle_passed_trip_app
 from backend.deps import SessionDep, SettingsDep
 from backend.models import (
@@ -61,11 +61,22 @@ ONLINE_WITHIN = dt.timedelta(seconds=30)
 
 
 @router.post("/login", response_model=StaffOut)
-def login(body: LoginIn, response: Response, session: SessionDep, settings: SettingsDep) -> StaffOut:
+def login(body: LoginIn, request: Request, response: Response, session: SessionDep, settings: SettingsDep) -> StaffOut:
+    now = utcnow()
+    address = request.client.host if request.client else None
+    wait = login_throttle.wait_seconds(session, body.username, address, now)
+    if wait > 0:
+        session.rollback()
+        raise _locked(wait)
     user = staff_auth.find_user(session, body.username)
     if not staff_auth.check_password(user, body.password):
+        locked = login_throttle.record_failure(session, body.username, address, now)
+        session.commit()
+        if locked > 0:
+            raise _locked(locked)
         raise Problem(401, "bad-credentials", "wrong user name or password")
     assert user is not None
+    login_throttle.record_success(session, body.username)
     token, record = staff_auth.start_session(session, user, settings.staff_session_ttl_h)
     session.commit()
     response.set_cookie(
@@ -83,6 +94,17 @@ def login(body: LoginIn, response: Response, session: SessionDep, settings: Sett
         role=user.role,
         store_id=user.store_id,
         csrf_token=record.csrf_token,
+    )
+
+
+def _locked(wait_s: float) -> Problem:
+    minutes = max(1, round(wait_s / 60))
+    return Problem(
+        429,
+        "too-many-sign-ins",
+        f"too many wrong passwords: sign-in is locked for {minutes} more minute(s); a manager can unlock it sooner "
+        "(basketcheck backend unlock-staff NAME)",
+        retry_after_s=round(wait_s),
     )
 
 
