@@ -12,9 +12,9 @@ Faults on demand: :meth:`~SimulatedMtSicsDevice.unplug`, :meth:`~SimulatedMtSics
 Commands (``firmware_bridge/MTSICS.md`` lists every reply and the sources): level 0 ``@`` ``I0`` ``I1`` ``I2``
 ``I3`` ``I4`` ``I5`` ``S`` ``SI`` ``SIR`` ``Z`` ``ZI``; level 1 ``D`` ``DW`` ``K`` ``SR`` ``T`` ``TA`` ``TAC``
 ``TI``; level 2 ``I10`` ``I11``. ``S``, ``Z`` and ``T`` wait up to 3 s for stability (then ``I``); ``ZI``
-and ``TI`` take the moving value and say so (``ZI D``, ``TI D …``). ``Z`` clears the tare, as the manual
-says; ``T`` on an empty pan is accepted and leaves a tare of 0 (``T S 0 g``), as a real balance clears its
-tare when the empty pan is tared. Anything else: ``ES``; a damaged byte: ``ET``; a parameter where the
+and ``TI`` take the moving value and say so (``ZI D``, ``TI D …``). ``Z`` clears the tare; ``T`` on an
+empty pan is accepted and leaves a tare of 0 (``T S 0 g``), as a real balance clears its tare when the empty
+pan is tared. Anything else: ``ES``; a damaged byte: ``ET``; a parameter where the
 command takes none: ``EL``.
 """
 
@@ -399,7 +399,7 @@ class MtSicsResponder:
         limit = ZERO_SETTING_RANGE * self.engine.capacity_g  # ±2 % of Max around the initial zero (R76)
         if abs(shift) > limit:
             return status_line(ident, "+" if shift > 0 else "-")
-        # "All weight values (including the tare weight) are measured relative to the new zero": Z clears the tare.
+        # Z and ZI clear the tare: every weight, the tare included, is measured from the new zero (MTSICS.md).
         saved = self.engine.tare_g
         self.engine.clear_tare()
         try:
