@@ -5,6 +5,13 @@ waits until a stable load of about the known weight shows up over *that* corner,
 needed and a weight on the wrong corner is pointed out), then the weight in the middle as a check. The
 sensitivities come from :func:`firmware_bridge.calibration.solve_corners` (least squares over all five
 placements). The result is checked against the known weight before anyone saves it.
+
+A tray that is not empty at the first step would become the new zero, and every weighing after would miss
+that load. Two checks refuse it: with an earlier calibration (the scale's current one is not the data-sheet
+one), the "empty" tray must weigh within :data:`EMPTY_TOLERANCE_G` of that calibration's empty tray; and at the
+end, with the weight taken off, the tray must weigh what it weighed at the first step, not less (something was
+removed with the weight). Only the very first calibration of a scale with an item left on it throughout
+cannot be told from a heavier tray.
 """
 
 from __future__ import annotations
@@ -21,6 +28,13 @@ from firmware_bridge.weighing import ScaleError
 CORNER_NAMES = ("top-left", "top-right", "bottom-right", "bottom-left")
 AVERAGE_S = 0.5
 MAX_ERROR_FRACTION = 0.001  # after calibration every placement must read within 0.1 % of the known weight
+# An empty tray reads within this of the last calibration's empty tray (drift, dust, temperature): far below
+# any product, far above the scale's noise.
+EMPTY_TOLERANCE_G = 20.0
+
+
+class TrayNotEmptyError(CalibrationError):
+    """The step that measures the empty tray found a load on it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +82,11 @@ class CornerCalibration:
         empty = self._stable(lambda r: True, "an empty, still tray")
         self._empty_gross = empty.gross_g or 0.0
         self._empty_cells = empty.cells_g
+        if self._calibrated_before() and self._empty_gross > EMPTY_TOLERANCE_G:
+            raise TrayNotEmptyError(
+                f"the tray is not empty: it weighs {self._empty_gross:.0f} g more than the empty tray of the last "
+                "calibration; take everything off it and start again (nothing was saved)"
+            )
         zero = self.scale.mean_counts(AVERAGE_S)
         self.say(f"Empty tray measured. Now the {self.known_g:g} g weight, one corner after the other.")
         placements = []
@@ -92,8 +111,20 @@ class CornerCalibration:
             raise CalibrationError(
                 f"placements disagree by up to {worst:.1f} g after calibration; check the weight and the cells"
             )
-        self.say("Done. Remove the weight.")
+        self.say("Remove the weight: the tray must be empty again for a last check.")
+        after = self._stable(lambda r: self._delta(r)[0] < 0.5 * self.known_g, "the tray without the weight")
+        lighter = -self._delta(after)[0]
+        if lighter > max(EMPTY_TOLERANCE_G, MAX_ERROR_FRACTION * self.known_g):
+            raise TrayNotEmptyError(
+                f"the tray was not empty at the start: it now weighs {lighter:.0f} g less than it did then; "
+                "clear it completely and calibrate again (nothing was saved)"
+            )
+        self.say("Done.")
         return CalibrationResult(calibration, errors)
+
+    def _calibrated_before(self) -> bool:
+        # The data-sheet calibration's zero is 0 counts: its "empty tray" includes the tray and the cells' offsets.
+        return any(c.zero_counts != 0.0 for c in self.scale.calibration.cells)
 
     def _delta(self, r: Reading) -> tuple[float, list[float]]:
         assert self._empty_gross is not None

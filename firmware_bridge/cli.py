@@ -89,11 +89,22 @@ def _json(r: Any) -> str:
 def monitor(args: argparse.Namespace) -> int:
     if args.rate <= 0:
         raise CliError("--rate must be > 0")
-    scale = _open(args)
+    from firmware_bridge.scale import default_calibration_path
+
+    calibration = args.calibration or default_calibration_path()
+    # With a calibration the empty tray is known: weigh what is on it from there, never zero it away. Without one
+    # the data-sheet zero includes the tray and the cells' offsets, so the scale must zero at start (and says so).
+    weigh_from_calibration = args.kind == "firmware" and calibration.exists()
+    scale = _open(args, initial_zero=False) if weigh_from_calibration else _open(args)
     started = time.monotonic()
     next_line = 0.0
     shown: tuple[bool, frozenset[str]] | None = None
     print(f"# {scale.info.kind} scale {scale.info.device} on {args.url}; Ctrl-C to stop", file=sys.stderr)
+    if weigh_from_calibration:
+        print(
+            f"# weighing from the calibrated empty tray ({calibration}): a load already on it is shown", file=sys.stderr
+        )
+    zero_told = args.kind != "firmware" or weigh_from_calibration
     try:
         while args.seconds is None or time.monotonic() - started < args.seconds:
             # The stream ends after 0.5 s without a reading (link down); then look at the clock and go on.
@@ -102,6 +113,13 @@ def monitor(args: argparse.Namespace) -> int:
                 if args.seconds is not None and now - started >= args.seconds:
                     break
                 # A change of state (stable, moving, a fault) shows at once; otherwise a few lines a second.
+                if not zero_told and r.ok:
+                    zero_told = True
+                    print(
+                        "# no calibration file: the scale zeroed itself at start, so whatever was on the tray then "
+                        "reads 0 g; calibrate it (basketcheck scale calibrate) to see a load already on the tray",
+                        file=sys.stderr,
+                    )
                 state = (r.stable, r.faults)
                 if now < next_line and state == shown:
                     continue

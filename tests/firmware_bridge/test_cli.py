@@ -14,7 +14,7 @@ import pytest
 
 from backend.cli import main
 from firmware_bridge.calibration import Calibration
-from firmware_bridge.calibration_procedure import CornerCalibration
+from firmware_bridge.calibration_procedure import CornerCalibration, TrayNotEmptyError
 from firmware_bridge.firmware_scale import FirmwareScale
 from hardware_sim import scale_cli
 from hardware_sim.mtsics_device import SimulatedMtSicsDevice
@@ -45,6 +45,31 @@ def test_monitor_json(scene: Scene, device: SimulatedScaleDevice, capsys: pytest
     assert "frames" in err and "seq gaps 0" in err
 
 
+def test_monitor_weighs_a_load_already_on_a_calibrated_tray(
+    scene: Scene, device: SimulatedScaleDevice, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    device.calibration().save(tmp_path / "cal.json")
+    scene.place(PlacedItem(0, "product", "x", 1500.0, 300, 200))
+    args = ["scale", "monitor", device.port, "--seconds", "1", "--json", "--calibration", str(tmp_path / "cal.json")]
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    last = json.loads(out.splitlines()[-1])
+    assert last["grams"] == 1500.0 and "a load already on it is shown" in err
+
+
+def test_monitor_without_calibration_says_it_zeroed_the_tray(
+    scene: Scene,
+    device: SimulatedScaleDevice,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BASKETCHECK_SCALE_CALIBRATION", str(tmp_path / "none.json"))
+    scene.place(PlacedItem(0, "product", "x", 1500.0, 300, 200))
+    assert main(["scale", "monitor", device.port, "--seconds", "1", "--json"]) == 0
+    assert "zeroed itself at start" in capsys.readouterr().err
+
+
 def test_monitor_table_shows_faults(device: SimulatedScaleDevice, capsys: pytest.CaptureFixture[str]) -> None:
     device.set_dead_cell(1)
     assert main(["scale", "monitor", device.port, "--seconds", "0.8"]) == 0
@@ -68,26 +93,33 @@ def test_info(device: SimulatedScaleDevice, capsys: pytest.CaptureFixture[str]) 
     assert "channels  4" in capsys.readouterr().out
 
 
-def _technician(scene: Scene, prompts: list[str]) -> threading.Thread:
-    """Does what the prompts say: clear the tray, then the weight over each corner, then in the middle."""
+def _technician(scene: Scene, prompts: list[str], forgotten: PlacedItem | None = None) -> threading.Thread:
+    """Does what the prompts say: clear the tray, the weight over each corner, in the middle, then off again.
+
+    ``forgotten``: an item the technician leaves on the tray when told to clear it, and takes off with the weight.
+    """
+    left = scene.place(forgotten)[0].item_id if forgotten is not None else None
 
     def act() -> None:
         done = 0
+        weight: int | None = None
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             while done < len(prompts):
                 text = prompts[done]
                 done += 1
+                at = None
                 if "corner (cell" in text:
-                    corner = int(text.split("(cell ")[1].rstrip(").")) if "(cell" in text else 0
-                    scene.clear()
-                    scene.place(PlacedItem(0, "product", "2kg", 2000.0, *CORNERS[corner]))
+                    at = CORNERS[int(text.split("(cell ")[1].rstrip(")."))]
                 elif "middle" in text:
-                    scene.clear()
-                    scene.place(PlacedItem(0, "product", "2kg", 2000.0, 300.0, 200.0))
-                elif text.startswith("Done"):
-                    scene.clear()
+                    at = (300.0, 200.0)
+                elif text.startswith("Remove the weight"):
+                    scene.remove(*(i for i in (weight, left) if i is not None))
                     return
+                if at is not None:
+                    if weight is not None:
+                        scene.remove(weight)
+                    weight = scene.place(PlacedItem(0, "product", "2kg", 2000.0, *at))[0].item_id
             time.sleep(0.005)
 
     thread = threading.Thread(target=act, daemon=True)
@@ -143,6 +175,30 @@ def test_calibrate_command_writes_a_file_that_weighs_right(
         r = sc.wait_for(lambda r: r.stable and (r.grams or 0) > 4000, 5)
     assert r.grams == 4320.0
     assert len(cal.cells) == 4
+
+
+def test_calibration_refuses_a_tray_that_was_not_empty(scene: Scene, device: SimulatedScaleDevice) -> None:
+    prompts: list[str] = []
+    tech = _technician(scene, prompts, forgotten=PlacedItem(0, "product", "cola", 1580.0, 450.0, 120.0))
+    with (
+        FirmwareScale.open(device.port, initial_zero=False, zero_tracking=False) as sc,
+        pytest.raises(TrayNotEmptyError, match=r"now weighs 1[56]\d\d g less"),
+    ):
+        CornerCalibration(sc, 2000.0, say=prompts.append, step_timeout=10).run()
+    tech.join(5)
+    assert not any(text.startswith("Done") for text in prompts)
+
+
+def test_calibrating_again_refuses_a_loaded_tray_at_once(
+    scene: Scene, device: SimulatedScaleDevice, tmp_path: Path
+) -> None:
+    device.calibration().save(tmp_path / "cal.json")
+    scene.place(PlacedItem(0, "product", "cola", 1580.0, 450.0, 120.0))
+    with (
+        FirmwareScale.open(device.port, calibration_path=tmp_path / "cal.json", initial_zero=False) as sc,
+        pytest.raises(TrayNotEmptyError, match=r"weighs 1[56]\d\d g more than the empty tray"),
+    ):
+        CornerCalibration(sc, 2000.0, say=lambda _: None, step_timeout=10).run()
 
 
 def test_calibrate_rejects_bad_known(device: SimulatedScaleDevice, capsys: pytest.CaptureFixture[str]) -> None:
