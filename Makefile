@@ -45,10 +45,16 @@ $(MESA_EGL):
 	@command -v apt-get >/dev/null || { echo "install Mesa EGL (Debian: libegl1 libegl-mesa0 libgl1-mesa-dri) for the app's UI tests"; exit 2; }
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libegl1 libegl-mesa0 libgl1-mesa-dri
 
+# The backend benchmark (and its slow test) drives Debian's wrk as the load generator.
+WRK := /usr/bin/wrk
+$(WRK):
+	@command -v apt-get >/dev/null || { echo "install wrk (Debian package 'wrk') for the backend benchmark"; exit 2; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+
 demo: $(VENV)/.installed
 	$(VENV)/bin/basketcheck demo
 
-test: $(VENV)/.installed $(CHROMIUM) $(MESA_EGL)
+test: $(VENV)/.installed $(CHROMIUM) $(MESA_EGL) $(WRK)
 	$(VENV)/bin/python -m pytest -m "not train" $(PYTEST_ARGS)
 
 # Reproduce the shipped detector: render the synthetic data set, train, export fp32 + INT8 with the card, and
@@ -70,7 +76,7 @@ test-train: $(VENV_TRAIN)/.installed
 
 # The tests that touch the database (backend, end-to-end faults and load), against the DATABASE_URL in the
 # environment (PostgreSQL in CI).
-test-postgres: $(VENV)/.installed $(CHROMIUM) $(MESA_EGL)
+test-postgres: $(VENV)/.installed $(CHROMIUM) $(MESA_EGL) $(WRK)
 	@test -n "$$DATABASE_URL" || { echo "make test-postgres: set DATABASE_URL=postgresql+psycopg://…"; exit 2; }
 	$(VENV)/bin/python -m pytest -m "not train" tests/backend tests/end_to_end $(PYTEST_ARGS)
 
@@ -79,7 +85,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed $(WRK)
 	$(VENV)/bin/basketcheck bench all
 
 clean:

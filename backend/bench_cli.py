@@ -22,7 +22,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "render": ("hardware_sim.bench_render", "the simulated camera's renderer and the demo catalog"),
     "vision": ("vision.bench", "detector accuracy and latency"),
     "decision": ("validation_unit.bench", "verdict accuracy on simulated shoppers"),
-    "backend": ("backend.bench", "API latency under load"),
+    "backend": ("backend.bench", "scan events/s the backend sustains at p99 ≤ 50 ms, open loop, vs a bare endpoint"),
     "scan": ("scanner_app.bench", "barcode decoding on generated photos"),
 }
 
@@ -172,8 +172,21 @@ TARGETS: tuple[tuple[str, str, tuple[str, ...], str, float], ...] = (
         "<=",
         30,
     ),
-    ("backend scan/bare throughput ratio (SQLite)", "backend", ("sqlite", "ratio"), ">=", 0.4),
-    ("backend scan p99 (ms, SQLite, 50 clients)", "backend", ("sqlite", "p99_ms"), "<=", 50),
+    (
+        "backend scan/bare ratio of sustained rates at p99 ≤ 50 ms (PostgreSQL, open loop)",
+        "backend",
+        ("postgresql", "ratio"),
+        ">=",
+        0.5,
+    ),
+    ("backend scan/bare ratio (SQLite)", "backend", ("sqlite", "ratio"), ">=", 0.5),
+    (
+        "backend scan events/s sustained at p99 ≤ 50 ms (PostgreSQL)",
+        "backend",
+        ("postgresql", "scan_events_per_s"),
+        ">=",
+        300,
+    ),
 )
 
 

@@ -129,8 +129,6 @@ def _require_migrated(engine: Engine) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from backend.app import NotMigratedError, create_app
 
     settings = load_settings()
@@ -138,18 +136,25 @@ def _serve(args: argparse.Namespace) -> int:
         create_app(settings)  # fail here, with one line, rather than inside a worker
     except NotMigratedError as exc:
         raise CliError(str(exc)) from None
+    run_server("backend.app:create_app", host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+def run_server(factory: str, *, host: str, port: int, workers: int, log_level: str = "info") -> None:
+    """Serve the app that ``factory`` ("module:function") creates; the backend benchmark serves the same way."""
+    import uvicorn
+
     from backend.logging_setup import uvicorn_log_config
 
     uvicorn.run(
-        "backend.app:create_app",
+        factory,
         factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_config=uvicorn_log_config(),
-        access_log=False,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=uvicorn_log_config(log_level),
+        access_log=False,  # the metrics middleware counts requests; a log line per request costs CPU
     )
-    return 0
 
 
 def _unlock_staff(args: argparse.Namespace) -> int:
