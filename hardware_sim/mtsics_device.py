@@ -39,6 +39,7 @@ from hardware_sim.pty_device import PtyDevice
 from hardware_sim.scene import Scene, SceneSnapshot
 
 STABLE_TIMEOUT_S = 3.0  # S, Z and T wait this long for stability (the OHAUS/MT terminals' 3 s)
+NEXT_SAMPLE_S = 0.1  # SI, ZI, TI right after a zero or tare wait for the sample that shows it
 SIR_EVERY = 4  # samples per SIR line: 80 SPS inside, 20 lines per second out
 MAX_LINE = 64
 ID_MAX = 20  # I10: the balance ID is at most 20 characters
@@ -105,8 +106,9 @@ class BalanceEngine(WeighingEngine):
 
 @dataclass
 class _Pending:
-    ident: str
+    ident: str  # the command: S, SI, Z, ZI, T, TI
     deadline: float
+    wait_stable: bool  # S, Z, T wait for stability; SI, ZI, TI only for the next sample after a zero or tare
 
 
 @dataclass
@@ -147,10 +149,10 @@ class MtSicsResponder:
             "SI": self._send_now,
             "SIR": self._send_repeated,
             "SR": self._send_on_change,
-            "Z": self._wait_then("Z"),
-            "ZI": lambda a, n: ["EL"] if a else [self._zero("ZI", self.latest)],
-            "T": self._wait_then("T"),
-            "TI": lambda a, n: ["EL"] if a else [self._tare("TI", self.latest)],
+            "Z": self._queue("Z", wait_stable=True),
+            "ZI": self._queue("ZI", wait_stable=False),
+            "T": self._queue("T", wait_stable=True),
+            "TI": self._queue("TI", wait_stable=False),
             "TA": lambda a, n: [self._preset_tare(a)],
             "TAC": self._clear_tare,
             "D": self._display,
@@ -235,14 +237,15 @@ class MtSicsResponder:
         if args:
             return ["EL"]
         self.stop_streams()  # S, SI, SIR, SR and @ each end a running SIR or SR
-        self._pending.append(_Pending("S", now + STABLE_TIMEOUT_S))
+        self._pending.append(_Pending("S", now + STABLE_TIMEOUT_S, wait_stable=True))
         return self._complete(now)
 
     def _send_now(self, args: tuple[str, ...], now: float) -> list[str]:
         if args:
             return ["EL"]
         self.stop_streams()
-        return [self._weight("S", self.latest)]
+        self._pending.append(_Pending("SI", now + NEXT_SAMPLE_S, wait_stable=False))
+        return self._complete(now)
 
     def _send_repeated(self, args: tuple[str, ...], now: float) -> list[str]:
         replies = self._send_now(args, now)
@@ -276,11 +279,14 @@ class MtSicsResponder:
         sr.moved = True
         return [weight_line("S", "D", reading.grams, "g", 0)]
 
-    def _wait_then(self, ident: str) -> Callable[[tuple[str, ...], float], list[str]]:
+    def _queue(self, ident: str, *, wait_stable: bool) -> Callable[[tuple[str, ...], float], list[str]]:
+        """Z/T (wait for stability, up to 3 s) and ZI/TI (done at the next sample, at the latest)."""
+        timeout = STABLE_TIMEOUT_S if wait_stable else NEXT_SAMPLE_S
+
         def handler(args: tuple[str, ...], now: float) -> list[str]:
             if args:
                 return ["EL"]
-            self._pending.append(_Pending(ident, now + STABLE_TIMEOUT_S))
+            self._pending.append(_Pending(ident, now + timeout, wait_stable))
             return self._complete(now)
 
         return handler
@@ -349,23 +355,33 @@ class MtSicsResponder:
         return out
 
     def _complete(self, now: float) -> list[str]:
+        """Replies of the waiting commands that can be answered now, oldest first.
+
+        A command waiting for stability (S, Z, T) does not hold up one that only waits for the next sample
+        (SI, ZI, TI): those are answered at once, as on a balance that shows its weight while it waits.
+        """
         out: list[str] = []
-        while self._pending:
-            p = self._pending[0]
+        for p in list(self._pending):
             reading = self.latest  # None right after a zero or tare: the next sample tells the new value
-            stable = reading is not None and reading.stable
-            out_of_range = reading is not None and bool({"overload", "underload"} & reading.faults)
-            if not stable and not out_of_range and now < p.deadline:
-                break
-            self._pending.pop(0)
-            if p.ident == "S":
-                out.append(self._weight("S", reading) if stable or out_of_range else status_line("S", "I"))
-            elif not stable and not out_of_range:
+            if reading is None:
+                if now >= p.deadline:
+                    self._pending.remove(p)
+                    out.append(status_line("S" if p.ident in ("S", "SI") else p.ident, "I"))
+                continue
+            stable = reading.stable
+            out_of_range = bool({"overload", "underload"} & reading.faults)
+            waiting = p.wait_stable and not stable and not out_of_range
+            if waiting and now < p.deadline:
+                continue
+            self._pending.remove(p)
+            if p.ident in ("S", "SI"):
+                out.append(status_line("S", "I") if waiting else self._weight("S", reading))
+            elif waiting:
                 out.append(status_line(p.ident, "I"))  # no stability before the timeout
-            elif p.ident == "Z":
-                out.append(self._zero("Z", reading))
+            elif p.ident in ("Z", "ZI"):
+                out.append(self._zero(p.ident, reading))
             else:
-                out.append(self._tare("T", reading))
+                out.append(self._tare(p.ident, reading))
         return out
 
     # -- zero and tare ---------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from firmware_bridge.mtsics_scale import (
     parse_balance_data,
 )
 from firmware_bridge.scale import ScaleError, open_scale
+from hardware_sim.loadcell_physics import PhysicsOptions
 from hardware_sim.mtsics_device import SimulatedMtSicsDevice
 from hardware_sim.scene import PlacedItem, Scene
 
@@ -149,6 +150,29 @@ def test_reconnect_puts_the_tare_back(balance: SimulatedMtSicsDevice, scale: MtS
     balance.replug()
     r = scale.wait_for(lambda r: r.stable and r.grams == -510.0, 3)  # the client's @ cleared it, TA put it back
     assert r.tare_g == 510.0 and balance.engine.tare_g == 510.0
+
+
+def test_a_load_that_keeps_moving(scene: Scene) -> None:
+    # A tray that rings for a minute: Z and T wait 3 s inside the balance and give up (I); ZI and TI do it now (D).
+    ringing = PhysicsOptions(tau_range_s=(60.0, 60.0), kick_range=(0.3, 0.3))
+    with (
+        SimulatedMtSicsDevice(scene, seed=4, speed=20, physics=ringing) as balance,
+        open_scale(balance.port, kind="mtsics", e_g=5.0) as sc,
+    ):
+        assert isinstance(sc, MtSicsScale)
+        sc.wait_for(lambda r: r.stable and r.grams == 0.0, 5)
+        scene.place(PlacedItem(0, "product", "x", 300.0, 300, 200))
+        sc.wait_for(lambda r: r.grams is not None and r.grams > 100 and not r.stable, 5)
+        with pytest.raises(BalanceBusy, match="'Z'"):
+            sc.zero()
+        with pytest.raises(BalanceBusy, match="'T'"):
+            sc.tare()
+        taken = sc.tare_immediately()
+        assert taken.stable is False and 0 < taken.grams < 600
+        assert balance.engine.tare_g == taken.grams
+        sc.clear_tare()
+        assert sc.zero_immediately() is False  # ZI D: zeroed at the moving value
+        assert balance.engine.tare_g == 0.0
 
 
 def test_kind_checks() -> None:

@@ -239,9 +239,22 @@ def test_balance_id_is_kept() -> None:
 def test_warming_up_is_not_ready() -> None:
     engine = BalanceEngine(Calibration.nominal())
     responder = MtSicsResponder(engine)
-    assert responder.on_line(b"SI", 0.0) == ["S I"]  # no sample yet
-    assert responder.on_line(b"TI", 0.0) == ["TI I"]
-    assert responder.on_line(b"ZI", 0.0) == ["ZI I"]
+    assert responder.on_line(b"SI", 0.0) == []  # no sample yet: the next one answers
+    assert responder.on_line(b"TI", 0.0) == [] and responder.on_line(b"ZI", 0.0) == []
+    first = engine.process(P, [0.0] * 4, frozenset(), P)  # before the initial zero: "zero_not_set"
+    assert responder.on_reading(first, P) == ["S I", "TI I", "ZI I"]
+    assert responder.on_line(b"Z", P) == []
+    assert responder.on_reading(first, P + STABLE_TIMEOUT_S) == ["Z I"]
+
+
+def test_immediate_commands_right_after_a_tare_wait_for_the_next_sample() -> None:
+    b = Balance()
+    b.load(500.0, 40)
+    assert b.send("TA 200 g") == ["TA A        200 g"]
+    assert b.send("SI") == []  # the last sample was before the new tare
+    assert b.send("TI") == []
+    assert b.load(500.0, 1) == ["S S        300 g", "TI S        500 g"]
+    assert b.send("SI") == [] and b.load(500.0, 1) == ["S S          0 g"]
 
 
 def test_device_on_a_pty() -> None:
