@@ -3,8 +3,10 @@
 zxing-cpp reads the frame first. When it finds nothing that validates, preprocessing passes run in order of
 cost (contrast equalisation, highlight clipping for glare, gamma for low light, sharpening, upscaling of small
 codes, other binarizers, rotations), then OpenCV's barcode detector, whose boxes are rectified and re-read.
-A code the plain pass reads ends the search, so a clean frame costs one zxing-cpp call; a code found only
-after preprocessing must be read by two different passes, because enhancement amplifies noise too.
+Every product code must be read by two different passes of the same frame before it counts: an EAN's single
+check digit lets one misread bar in ten through, and enhancement amplifies noise as well as bars. So a clean
+frame costs two zxing-cpp calls (its two binarizers); a hard one runs on until two passes agree. QR codes carry
+Reed-Solomon error correction that already refuses a misread, so zxing-cpp's plain read of one counts at once.
 
 A code only counts once it validates: product codes through :func:`backend.domain.gs1.parse_scanned` (check
 digit, GS1 element string), QR codes by their own Reed-Solomon check inside the reader. A misread is far
@@ -52,25 +54,26 @@ def decode(frame: Image, *, thorough: bool = True) -> list[Result]:
     gray = _to_gray(frame)
     passes = iter(_passes(gray, thorough))
     plain = _dedupe(next(passes)())
-    # zxing-cpp's plain read is trusted (it checks each symbol's structure); OpenCV's 1D decoder, on its own
-    # when zxing-cpp is missing, can read a Code 128 as a valid UPC-A, so there only QR is taken at once.
-    trusted = have_zxing() or all(r.symbology == QR for r in plain)
-    if plain and trusted and not any(r.symbology in _WEAK for r in plain):
-        return plain
     if not thorough:
         return plain
-    # Enhancement passes amplify noise as well as bars, and a noisy symbol can then pass its check digit as
-    # another code; so a code only counts once two different passes read it.
+    if plain and all(r.symbology == QR for r in plain):
+        return plain  # Reed-Solomon checked (see the module docstring)
+    # A product code only counts once two different passes read it (see the module docstring).
     votes: dict[Result, int] = {r: 1 for r in plain}
     for attempt in passes:
         for result in _dedupe(attempt()):
             votes[result] = votes.get(result, 0) + 1
-        confirmed = [result for result, count in votes.items() if count >= 2]
-        if confirmed and not any(r.symbology in _WEAK for r in votes):
+        confirmed = [result for result, count in votes.items() if count >= 2 or result.symbology == QR]
+        if any(r.symbology != QR for r in confirmed) and not any(r.symbology in _WEAK for r in votes):
             return confirmed
-    # A weak symbology was seen: every pass has run. Its code counts only if no pass read a different one.
-    weak_codes = {r for r in votes if r.symbology in _WEAK}
-    return [r for r, count in votes.items() if count >= 2 and (r.symbology not in _WEAK or len(weak_codes) == 1)]
+    # A weak symbology was seen: every pass has run. Its code counts only if no pass read any other product
+    # code in this frame (a rotated EAN-13 can read as a valid UPC-E under contrast enhancement).
+    products = {r for r in votes if r.symbology != QR}
+    return [
+        r
+        for r, count in votes.items()
+        if (count >= 2 or r.symbology == QR) and (r.symbology not in _WEAK or len(products) == 1)
+    ]
 
 
 def decode_zxing_only(frame: Image) -> list[Result]:
@@ -203,7 +206,7 @@ def _read_opencv(gray: Image) -> list[Result]:
             if symbology == UPCA and len(text) == 12:
                 text = "0" + text  # the same 13-digit form zxing-cpp gives, so the two never disagree on text
             result = validate(text, symbology)
-            if result is not None and (have_zxing() or _bars_fit(gray, quad, symbology)):
+            if result is not None and _bars_fit(gray, quad, symbology):
                 candidates.add(result)
         crop = _rectify(gray, quad) if have_zxing() else None
         if crop is not None:

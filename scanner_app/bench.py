@@ -2,7 +2,9 @@
 
 The app's decoder, zxing-cpp alone, and the app's decoder without zxing-cpp (OpenCV only, the fallback of a
 build that lacks it) read the same seeded photos in the same run. A photo counts as read
-when the true code is among the results; any other valid code returned is a wrong code.
+when the true code is among the results; any other valid code returned is a wrong code (a misread the app
+would have added to the basket), listed in ``wrong_reads`` with the photo's truth so it can be looked at.
+``--seed`` takes several seeds: each is a fresh set of ``--count`` photos, scored together.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from backend.domain.gs1 import GS1Error, parse_scanned
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--count", type=int, default=315, help="number of generated photos (default 315)")
-    parser.add_argument("--seed", type=int, default=7, help="random seed of the photo set (default 7)")
+    parser.add_argument("--seed", type=int, nargs="+", default=[7], help="random seed(s) of the photo sets (default 7)")
 
 
 def same_code(a_text: str, a_symbology: str, b_text: str, b_symbology: str) -> bool:
@@ -36,6 +38,7 @@ def same_code(a_text: str, a_symbology: str, b_text: str, b_symbology: str) -> b
 
 def _score(name: str, decoder: Any, samples: list[Any]) -> dict[str, Any]:
     read = wrong = 0
+    wrong_reads: list[dict[str, Any]] = []
     times: list[float] = []
     by_condition: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_symbology: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -49,6 +52,16 @@ def _score(name: str, decoder: Any, samples: list[Any]) -> dict[str, Any]:
                 hit = True
             else:
                 wrong += 1
+                wrong_reads.append(
+                    {
+                        "truth": sample.text,
+                        "truth_symbology": sample.symbology,
+                        "condition": sample.condition,
+                        "severity": round(sample.severity, 2),
+                        "read": result.text,
+                        "read_symbology": result.symbology,
+                    }
+                )
         read += hit
         by_condition[sample.condition][0] += hit
         by_condition[sample.condition][1] += 1
@@ -59,6 +72,7 @@ def _score(name: str, decoder: Any, samples: list[Any]) -> dict[str, Any]:
         "decode_rate": round(read / len(samples), 4),
         "read": read,
         "wrong_codes": wrong,
+        "wrong_reads": wrong_reads[:20],
         "ms_per_frame_mean": round(statistics.fmean(times), 2),
         "ms_per_frame_median": round(statistics.median(times), 2),
         "ms_per_frame_p95": round(sorted(times)[int(0.95 * (len(times) - 1))], 2),
@@ -72,16 +86,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from scanner_app import barcode, synthetic
 
     count = getattr(args, "count", 315)
-    seed = getattr(args, "seed", 7)
-    print(f"generating {count} photos (seed {seed}) …", file=sys.stderr, flush=True)
-    samples = synthetic.generate(count, seed=seed)
+    seeds = getattr(args, "seed", [7])
+    seeds = [seeds] if isinstance(seeds, int) else list(seeds)
+    print(f"generating {count} photos for each seed {seeds} …", file=sys.stderr, flush=True)
+    samples = [sample for seed in seeds for sample in synthetic.generate(count, seed=seed)]
     barcode.decode(samples[0].image)  # load the libraries before timing
     zxing = _score("zxing-cpp alone", barcode.decode_zxing_only, samples)
     app = _score("app decoder", barcode.decode, samples)
     opencv = _score("app decoder without zxing-cpp (OpenCV only)", barcode.decode_opencv_only, samples)
     return {
-        "photos": count,
-        "seed": seed,
+        "photos": len(samples),
+        "seed": seeds[0] if len(seeds) == 1 else seeds,
         "conditions": list(synthetic.CONDITIONS),
         "app": app,
         "zxing_only": zxing,

@@ -126,3 +126,17 @@ def test_without_zxing_cpp_opencv_reads_retail_codes_and_qr(monkeypatch: pytest.
             assert same_code(result.text, result.symbology, sample.text, sample.symbology)
         read += bool(results)
     assert read >= 20
+
+
+@pytest.mark.slow
+def test_misreads_found_by_the_bench_stay_out() -> None:
+    """Two photos of `bench scan --seed 12 --count 630` that were misread before the rules in decode():
+    OpenCV's own decoder read a small DataBar as a valid EAN-8 (twice, so two passes agreed), and contrast
+    enhancement read a rotated EAN-13 as a valid UPC-E while other passes read the true EAN-13."""
+    from scanner_app import synthetic
+
+    photos = synthetic.generate(260, seed=12)
+    databar, rotated = photos[187], photos[259]
+    assert (databar.symbology, rotated.symbology) == (bc.GS1_DATABAR, bc.EAN13)  # the generator did not change
+    assert all(r.symbology != bc.EAN8 for r in bc.decode(databar.image))
+    assert bc.decode(rotated.image) == [bc.Result(rotated.text, bc.EAN13)]
