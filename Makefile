@@ -51,10 +51,16 @@ $(WRK):
 	@command -v apt-get >/dev/null || { echo "install wrk (Debian package 'wrk') for the backend benchmark"; exit 2; }
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
 
+# The deployment test puts the shipped nginx config (docs/deploy/nginx.conf) in front of two backend processes.
+NGINX := /usr/sbin/nginx
+$(NGINX):
+	@command -v apt-get >/dev/null || { echo "install nginx (Debian package 'nginx-light') for the deployment test"; exit 2; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light
+
 demo: $(VENV)/.installed
 	$(VENV)/bin/basketcheck demo
 
-test: $(VENV)/.installed $(CHROMIUM) $(MESA_EGL) $(WRK)
+test: $(VENV)/.installed $(CHROMIUM) $(MESA_EGL) $(WRK) $(NGINX)
 	$(VENV)/bin/python -m pytest -m "not train" $(PYTEST_ARGS)
 
 # Reproduce the shipped detector: render the synthetic data set, train, export fp32 + INT8 with the card, and
@@ -76,7 +82,7 @@ test-train: $(VENV_TRAIN)/.installed
 
 # The tests that touch the database (backend, end-to-end faults and load), against the DATABASE_URL in the
 # environment (PostgreSQL in CI).
-test-postgres: $(VENV)/.installed $(CHROMIUM) $(MESA_EGL) $(WRK)
+test-postgres: $(VENV)/.installed $(CHROMIUM) $(MESA_EGL) $(WRK) $(NGINX)
 	@test -n "$$DATABASE_URL" || { echo "make test-postgres: set DATABASE_URL=postgresql+psycopg://…"; exit 2; }
 	$(VENV)/bin/python -m pytest -m "not train" tests/backend tests/end_to_end $(PYTEST_ARGS)
 
