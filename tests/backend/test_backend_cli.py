@@ -57,6 +57,7 @@ def test_store_it_sets_up_a_store(env: dict[str, str], tmp_path: Path) -> None:
     short = bc(env, "backend", "add-staff", "alice", "--name", "Alice", stdin="short\n")
     assert short.returncode == 2 and "at least 8" in short.stderr
     assert bc(env, "backend", "add-staff", "alice", "--name", "Alice", stdin="long enough pw\n").returncode == 0
+    assert "was not locked" in bc(env, "backend", "unlock-staff", "alice").stdout
 
     creds = tmp_path / "unit.json"
     registered = bc(env, "unit", "register", "demo-unit-1", "--store", "demo", "--out", str(creds))
