@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from firmware_bridge.calibration import Calibration
+from firmware_bridge.dynamic_weighing import DynamicCriteria
 from firmware_bridge.link import LinkError, LinkState, SerialLink
 from firmware_bridge.messages import Fault, Hello, Message, Sample, Status, fault_names
 from firmware_bridge.reading import Reading
@@ -46,9 +47,11 @@ class FirmwareScale(Scale):
         criteria: StabilityCriteria | None = None,
         calibration_path: Path | None = None,
         zero_path: str | os.PathLike[str] | None = None,
+        dynamic: DynamicCriteria | None = DynamicCriteria(),
     ) -> None:
         """``zero_path``: where the scale keeps its zero across restarts (see :mod:`firmware_bridge.zero_memory`);
-        None: every start zeroes whatever is on the tray."""
+        None: every start zeroes whatever is on the tray. ``dynamic``: dynamic weighing's criteria (see
+        :mod:`firmware_bridge.dynamic_weighing`), None for the classic stability rule alone."""
         super().__init__(ScaleInfo(kind="firmware", url=url))
         self.calibration = calibration
         self.calibration_path = calibration_path
@@ -64,6 +67,7 @@ class FirmwareScale(Scale):
             initial_zero=initial_zero,
             zero_tracking=zero_tracking,
             restored_zero=(saved.zero_counts, saved.reference_counts) if saved is not None else None,
+            dynamic=dynamic,
         )
         self._zero_saved: tuple[float, tuple[float, ...]] | None = None  # (monotonic time, counts) last saved
         self._channel_faults: tuple[Fault, ...] = ()
@@ -243,6 +247,7 @@ class FirmwareScale(Scale):
                 criteria=self.engine._stability.criteria,
                 initial_zero=False,
                 zero_tracking=self.engine.zero_tracking,
+                dynamic=self.engine.dynamic_criteria,
             )
         if save and self.calibration_path is not None:
             calibration.save(self.calibration_path)

@@ -12,6 +12,10 @@ tested with plain numbers. Rules, after OIML R76:
 * zero tracking: while stable and within ±0.5 e of zero, zero follows drift at no more than 0.5 e per second,
   and never beyond ±2 % of Max of the initial zero;
 * tare (``tare()``) only when stable and the gross load is positive; preset tare rounded to e;
+* dynamic weighing (on unless ``dynamic=None``): while the load still rings, a trusted estimate of its final
+  weight (:mod:`firmware_bridge.dynamic_weighing`) makes the reading stable early (``settled_by="dynamic"``);
+  zero-setting, tare, the initial zero and zero tracking still wait for the load to be at rest (the classic
+  rule, ``settled_by="stability"``), as a real scale zeroes only at rest;
 * display rounded to the interval of the net load (multi-interval), blanked on overload (> Max + 9 e) and
   underload (< −20 e).
 """
@@ -23,6 +27,7 @@ from collections.abc import Sequence
 
 from firmware_bridge.calibration import Calibration
 from firmware_bridge.centre_of_load import centre_of_load
+from firmware_bridge.dynamic_weighing import DynamicCriteria, DynamicWeigher
 from firmware_bridge.intervals import (
     MULTI_INTERVAL,
     Interval,
@@ -58,8 +63,10 @@ class WeighingEngine:
         initial_zero: bool = True,
         zero_tracking: bool = True,
         restored_zero: tuple[Sequence[float], Sequence[float]] | None = None,
+        dynamic: DynamicCriteria | None = DynamicCriteria(),
     ) -> None:
-        """``restored_zero``: (zero counts, reference counts) per cell from before a restart, or None."""
+        """``restored_zero``: (zero counts, reference counts) per cell from before a restart, or None.
+        ``dynamic``: the criteria of dynamic weighing, None for the classic stability rule alone."""
         self.calibration = calibration
         self.intervals = tuple(intervals)
         self.capacity_g = capacity(self.intervals)
@@ -79,6 +86,7 @@ class WeighingEngine:
             self._check_restored = True
         self._tare = 0.0
         self._stability = StabilityDetector(criteria)
+        self._dynamic = DynamicWeigher(dynamic) if dynamic is not None else None
         self._window_s = self._stability.criteria.window_s
         self._history: deque[tuple[float, tuple[float, ...]]] = deque()  # (t, counts) over the stability window
         self._recent: deque[float] = deque(maxlen=DISPLAY_SAMPLES)
@@ -104,9 +112,15 @@ class WeighingEngine:
     def reference_counts(self) -> tuple[float, ...]:
         return tuple(self._zero_ref)
 
+    @property
+    def dynamic_criteria(self) -> DynamicCriteria | None:
+        return self._dynamic.criteria if self._dynamic is not None else None
+
     def reset_motion(self) -> None:
         """Forget the recent past (after a reconnect or an MCU reboot: the device clock restarted)."""
         self._stability.reset()
+        if self._dynamic is not None:
+            self._dynamic.reset()
         self._history.clear()
         self._recent.clear()
         self._last_t = None
@@ -136,6 +150,8 @@ class WeighingEngine:
             )
         self._zero = new_zero
         self._stability.reset()
+        if self._dynamic is not None:
+            self._dynamic.reset()  # its samples are of the old zero
         self._recent.clear()
 
     def tare(self) -> float:
@@ -185,6 +201,8 @@ class WeighingEngine:
         e = interval_for(gross - self._tare, self.intervals)
         if found:
             self._stability.reset()
+            if self._dynamic is not None:
+                self._dynamic.reset()
             stable = False
         else:
             stable = self._stability.update(t, gross, e)
@@ -202,6 +220,8 @@ class WeighingEngine:
                 self._zero_ref = list(self._zero)
                 self._zeroed = True
                 self._stability.reset()
+                if self._dynamic is not None:
+                    self._dynamic.reset()
                 self._recent.clear()
                 cells = self._gross_cells(counts)
                 gross = sum(cells)
@@ -222,18 +242,34 @@ class WeighingEngine:
         elif is_underload(gross, self.intervals):
             found.add("underload")
 
+        # Dynamic weighing only while the classic rule says "moving", and only once zeroed (before that the
+        # gross is relative to the calibration's zero, and the first stable load becomes the zero instead).
+        estimate = None
+        if self._dynamic is not None:
+            if stable or found or not self._zeroed:
+                if not found:
+                    self._dynamic.observe(t, gross)
+            else:
+                estimate = self._dynamic.update(t, gross, e)
+        settled_by: str | None = None
         if stable:
             mean = self._stability.mean()
             value_gross = gross if mean is None else mean
+            settled_by = "stability"
+        elif estimate is not None:
+            value_gross = estimate.grams
+            settled_by = "dynamic"
         else:
             value_gross = sum(self._recent) / len(self._recent) if self._recent else gross
         net = value_gross - self._tare
         shown, e = display(net, self.intervals)
         frozen = frozenset(found)
+        trusted = settled_by is not None and not frozen
         reading = Reading(
             timestamp=timestamp,
             grams=None if frozen else shown,
-            stable=stable and not frozen,
+            stable=trusted,
+            settled_by=settled_by if trusted else None,
             faults=frozen,
             cells_g=tuple(cells),
             net_g=net,

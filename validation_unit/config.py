@@ -39,6 +39,9 @@ class ScaleConfig(_Section):
     # firmware scales: where the scale keeps its zero across restarts (default: scale-zero.json beside the
     # credentials), so a unit restarted with a basket on the tray weighs it instead of zeroing it
     zero_file: Path | None = None
+    # firmware scales: trust the weight of a load that still rings once the fit of its damped ringing is certain
+    # to ±1 e (firmware_bridge.dynamic_weighing); false: wait until the load is at rest (the classic rule alone)
+    dynamic_weighing: bool = True
 
 
 class CameraConfig(_Section):

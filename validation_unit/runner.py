@@ -42,6 +42,8 @@ class UnitRunner:
             options: dict[str, Any] = {}
             if config.scale.kind == "firmware":
                 options["zero_path"] = config.scale.zero_file or config.credentials.parent / "scale-zero.json"
+                if not config.scale.dynamic_weighing:
+                    options["dynamic"] = None  # the classic stability rule alone
             self.scale = open_scale(config.scale.url, config.scale.kind, config.scale.calibration, **options)
         except (ScaleError, OSError) as exc:
             raise UnitStartError(f"scale {config.scale.url}: {exc}") from None
