@@ -53,7 +53,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--garbage-bytes", type=int, default=1_000_000, help="random bytes for corrupt_accepted")
     parser.add_argument("--reconnects", type=int, default=5, help="unplug/replug cycles for reconnect_ms")
     parser.add_argument("--no-dynamic", action="store_true", help="the classic stability rule alone")
-    parser.add_argument("--placements-only", action="store_true", help="skip the stream, CPU, garbage and reconnect runs")
+    parser.add_argument(
+        "--placements-only", action="store_true", help="skip the stream, CPU, garbage and reconnect runs"
+    )
 
 
 def _progress(message: str) -> None:

@@ -7,8 +7,9 @@ ringing has died below 1 e. A checkweigher does not wait: the gross load after a
 
 (W the final weight; one mode of ringing at ω = 2πf, damped with time constant τ). For a given (f, τ) the model
 is linear in (W, a, b): linear least squares over a coarse grid of f and τ finds the start, Levenberg–Marquardt
-on all five parameters the optimum (numpy only; each new sample starts from the last fit). Nothing here knows the simulator's physics: only the
-(device time, gross grams) samples the host sees, and ranges of f and τ wide enough for a real tray.
+on all five parameters the optimum (numpy only; each new sample starts from the last fit). Nothing here knows
+the simulator's physics: only the (device time, gross grams) samples the host sees, and ranges of f and τ wide
+enough for a real tray.
 
 When is the estimate trusted (:meth:`DynamicWeigher.update` returns it)? Only when all of these hold:
 
@@ -36,6 +37,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# How many of the oldest samples a fit that does not hold tries without (a few fits per sample at most).
+TRIM_STEPS = (0, 1, 2, 3, 5, 8, 12, 18)
+
 
 @dataclass(frozen=True, slots=True)
 class DynamicCriteria:
@@ -53,6 +57,9 @@ class DynamicCriteria:
     jump_e: float = 3.0
     sigmas: float = 3.0  # the bound on W is this many of its standard errors (all five parameters free)
     noise_floor_e: float = 0.02  # the residual's σ is never taken below this (noise-free synthetic data)
+
+
+DYNAMIC_ON = DynamicCriteria()  # the default of the engine and the scale: dynamic weighing on
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +175,7 @@ class DynamicWeigher:
         self._coarse = (ff.ravel(), tt.ravel())
         self._samples: deque[tuple[float, float]] = deque()
         self._resting = False  # observe() was the last call: the next update() starts a change
+        self._last_fed = math.nan  # time of the last sample given to update()
         self.last: Estimate | None = None  # the last fit (trusted or not), for diagnostics
         self.trusted: Estimate | None = None  # the current trusted estimate, until the load changes
 
@@ -183,11 +191,23 @@ class DynamicWeigher:
         self.trusted = None
         self._resting = True
 
-    def update(self, t: float, gross_g: float, e_g: float) -> Estimate | None:
-        """One sample; returns the trusted estimate of the final weight, or None (the stability rule decides)."""
+    def update(self, t: float, gross_g: float, e_g: float, doubtful: bool = False) -> Estimate | None:
+        """One sample; returns the trusted estimate of the final weight, or None (the stability rule decides).
+
+        ``doubtful``: this sample or the one before repeats a raw value exactly (the firmware's spike filter put
+        a neighbour's value in place of a crest, or a cell was stale): both are left out of the fit."""
         if e_g <= 0:
             raise ValueError(f"the scale interval must be positive, not {e_g}")
         c = self.criteria
+        if doubtful and not self._resting:
+            if self._samples and self._samples[-1][0] == self._last_fed:
+                self._samples.pop()
+            self._last_fed = t
+            if self.trusted is not None and abs(gross_g - self.trusted.predict(t)) > c.jump_e * e_g:
+                self._samples.clear()
+                self.trusted = None
+            return self.trusted
+        self._last_fed = t
         if self._resting:
             # The load was at rest until now: the change starts with this sample, the rest belongs to the old load.
             self._samples.clear()
@@ -215,18 +235,16 @@ class DynamicWeigher:
     def _fit_trimmed(self, e_g: float) -> Estimate | None:
         """Fit the newest samples, dropping the oldest until the model holds (the change and its edge)."""
         c = self.criteria
-        drop = 0
-        step = 1
         last: Estimate | None = None
-        while len(self._samples) - drop >= c.min_samples:
+        for drop in TRIM_STEPS:
+            if len(self._samples) - drop < c.min_samples:
+                break
             estimate = self._fit(list(self._samples)[drop:], e_g)
             if estimate.residual_rms_g <= c.residual_rms_e * e_g:
                 for _ in range(drop):  # they will not fit later either
                     self._samples.popleft()
                 return estimate
             last = estimate
-            drop += step
-            step *= 2
         return last
 
     def _fit(self, samples: list[tuple[float, float]], e_g: float) -> Estimate:
@@ -252,6 +270,7 @@ class DynamicWeigher:
             f0, tau0 = self._coarse[0][g], self._coarse[1][g]
             p0 = np.array([coarse.w[g], coarse.a[g], coarse.b[g], 2 * math.pi * f0, 1 / tau0])
             p, rss, cov_unscaled = _refine(x, yc, p0, c)
+        assert p is not None and cov_unscaled is not None
         dof = max(n - 5, 1)
         sigma2 = max(rss / dof, (c.noise_floor_e * e_g) ** 2)
         w_best, a, b = float(p[0]), float(p[1]), float(p[2])

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from firmware_bridge.calibration import Calibration
-from firmware_bridge.dynamic_weighing import DynamicCriteria
+from firmware_bridge.dynamic_weighing import DYNAMIC_ON, DynamicCriteria
 from firmware_bridge.link import LinkError, LinkState, SerialLink
 from firmware_bridge.messages import Fault, Hello, Message, Sample, Status, fault_names
 from firmware_bridge.reading import Reading
@@ -47,7 +47,7 @@ class FirmwareScale(Scale):
         criteria: StabilityCriteria | None = None,
         calibration_path: Path | None = None,
         zero_path: str | os.PathLike[str] | None = None,
-        dynamic: DynamicCriteria | None = DynamicCriteria(),
+        dynamic: DynamicCriteria | None = DYNAMIC_ON,
     ) -> None:
         """``zero_path``: where the scale keeps its zero across restarts (see :mod:`firmware_bridge.zero_memory`);
         None: every start zeroes whatever is on the tray. ``dynamic``: dynamic weighing's criteria (see

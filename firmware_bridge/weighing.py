@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 from firmware_bridge.calibration import Calibration
 from firmware_bridge.centre_of_load import centre_of_load
-from firmware_bridge.dynamic_weighing import DynamicCriteria, DynamicWeigher
+from firmware_bridge.dynamic_weighing import DYNAMIC_ON, DynamicCriteria, DynamicWeigher
 from firmware_bridge.intervals import (
     MULTI_INTERVAL,
     Interval,
@@ -63,7 +63,7 @@ class WeighingEngine:
         initial_zero: bool = True,
         zero_tracking: bool = True,
         restored_zero: tuple[Sequence[float], Sequence[float]] | None = None,
-        dynamic: DynamicCriteria | None = DynamicCriteria(),
+        dynamic: DynamicCriteria | None = DYNAMIC_ON,
     ) -> None:
         """``restored_zero``: (zero counts, reference counts) per cell from before a restart, or None.
         ``dynamic``: the criteria of dynamic weighing, None for the classic stability rule alone."""
@@ -250,7 +250,11 @@ class WeighingEngine:
                 if not found:
                     self._dynamic.observe(t, gross)
             else:
-                estimate = self._dynamic.update(t, gross, e)
+                # A raw value repeated exactly (noise makes that rare) is the spike filter's stand-in for a crest
+                # or a stale cell: a value from another moment than the sample's time.
+                prev = self._history[-2][1] if len(self._history) > 1 else None
+                doubtful = prev is not None and any(a == b for a, b in zip(counts, prev, strict=True))
+                estimate = self._dynamic.update(t, gross, e, doubtful)
         settled_by: str | None = None
         if stable:
             mean = self._stability.mean()

@@ -139,3 +139,69 @@ def test_reading_invariants() -> None:
         Reading(0.0, 5.0, False, frozenset({"x"}))
     with pytest.raises(ValueError, match="stable reading needs"):
         Reading(0.0, None, True)
+
+
+# -- dynamic weighing ------------------------------------------------------------------------------------
+
+
+def _ringing_feed(
+    engine: WeighingEngine, f: Feeder, mass: float, seconds: float, seed: int = 3, already: float = 0.0
+) -> list[Reading]:
+    """Put ``mass`` down (centred, on top of ``already``) and let it ring at 6 Hz, τ 45 ms, 0.1 g noise per cell."""
+    import math
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    t0 = f.t
+    while f.t - t0 < seconds:
+        f.t += P
+        dt = f.t - t0
+        ring = mass * math.exp(-dt / 0.045) * -math.cos(2 * math.pi * 6.0 * dt)
+        cells = [(450.0 + (already + mass + ring) / 4 + rng.gauss(0, 0.1)) * CPG for _ in range(4)]
+        out.append(engine.process(f.t, cells, frozenset(), f.t))
+    return out
+
+
+def test_a_ringing_load_is_trusted_early_by_the_fit_then_by_the_stability_rule() -> None:
+    engine, f = _zeroed()
+    readings = _ringing_feed(engine, f, 6000.0, 1.0)
+    first = next(r for r in readings if r.stable)
+    first_classic = next(r for r in readings if r.settled_by == "stability")
+    assert first.settled_by == "dynamic"
+    assert first.timestamp < first_classic.timestamp - 0.1
+    for r in readings:
+        if r.stable:
+            assert r.grams is not None and abs(r.grams - 6000.0) <= 5.0
+        else:
+            assert r.settled_by is None
+
+
+def test_zero_and_tare_wait_for_the_stability_rule() -> None:
+    engine, f = _zeroed()
+    readings = _ringing_feed(engine, f, 100.0, 0.3)
+    dynamic = [r for r in readings if r.settled_by == "dynamic"]
+    assert dynamic and readings[-1].settled_by == "dynamic"  # trusted, but not yet at rest
+    with pytest.raises(ScaleError, match="not stable"):
+        engine.tare()
+    with pytest.raises(ScaleError, match="not stable"):
+        engine.zero()
+    _ringing_feed(engine, f, 0.0, 0.5, already=100.0)  # the same load, now at rest
+    assert engine.last is not None and engine.last.settled_by == "stability"
+    assert engine.tare() == pytest.approx(100.0, abs=0.5)
+
+
+def test_dynamic_weighing_can_be_turned_off() -> None:
+    engine = WeighingEngine(CAL, dynamic=None)
+    f = Feeder(engine)
+    f.feed([450.0] * 4, 30)
+    readings = _ringing_feed(engine, f, 6000.0, 1.0)
+    assert all(r.settled_by in (None, "stability") for r in readings)
+    assert any(r.settled_by == "stability" for r in readings)
+
+
+def test_settled_by_only_on_stable_readings() -> None:
+    with pytest.raises(ValueError, match="only a stable reading"):
+        Reading(timestamp=0.0, grams=1.0, stable=False, settled_by="dynamic")
+    with pytest.raises(ValueError, match="settled_by must be"):
+        Reading(timestamp=0.0, grams=1.0, stable=True, settled_by="guess")

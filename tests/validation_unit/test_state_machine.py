@@ -209,3 +209,19 @@ def test_landed_at_stays_at_the_first_arrival_when_the_basket_changes() -> None:
     m.decided(cap.attempt, "PASS", 5.6)
     m.reading(r(6.0, 1400.0))
     assert m.arrived_at == 6.0 and m.landed_at == 5.0
+
+
+def test_a_dynamic_weight_then_the_classic_one_is_one_capture() -> None:
+    # Dynamic weighing trusts the weight while the basket still rings; the classic rule's weight follows and
+    # differs by at most ~1 e, well within the change tolerance: the capture stands, nothing is measured again.
+    m = machine()
+    assert m.reading(r(0.0, 700.0)) == []
+    assert m.reading(r(0.1, 1320.0)) == []
+    (cmd,) = m.reading(Reading(timestamp=0.2, grams=1200.0, stable=True, settled_by="dynamic"))
+    assert isinstance(cmd, Capture) and cmd.reading.settled_by == "dynamic"
+    for k in range(20):
+        assert m.reading(Reading(timestamp=0.21 + k * 0.0125, grams=1200.0, stable=True, settled_by="dynamic")) == []
+    assert m.reading(Reading(timestamp=0.5, grams=1205.0, stable=True, settled_by="stability")) == []
+    assert m.phase is Phase.CAPTURE and m.attempt == cmd.attempt
+    assert m.decided(cmd.attempt, "PASS", 0.6) == []
+    assert m.phase is Phase.VERDICT
