@@ -50,8 +50,8 @@ class DynamicCriteria:
     min_samples: int = 10
     min_span_s: float = 0.11
     max_span_s: float = 0.6  # older samples add little once the ringing has faded, and cost time
-    residual_rms_e: float = 0.25
-    uncertainty_e: float = 0.3
+    residual_rms_e: float = 0.15
+    uncertainty_e: float = 0.25
     max_ringing_e: float = 60.0
     max_slope_e_per_s: float = 1.0
     jump_e: float = 3.0

@@ -12,10 +12,10 @@ tested with plain numbers. Rules, after OIML R76:
 * zero tracking: while stable and within ±0.5 e of zero, zero follows drift at no more than 0.5 e per second,
   and never beyond ±2 % of Max of the initial zero;
 * tare (``tare()``) only when stable and the gross load is positive; preset tare rounded to e;
-* dynamic weighing (on unless ``dynamic=None``): while the load still rings, a trusted estimate of its final
-  weight (:mod:`firmware_bridge.dynamic_weighing`) makes the reading stable early (``settled_by="dynamic"``);
-  zero-setting, tare, the initial zero and zero tracking still wait for the load to be at rest (the classic
-  rule, ``settled_by="stability"``), as a real scale zeroes only at rest;
+* dynamic weighing (with ``dynamic`` criteria; the firmware scale turns it on): while the load still rings, a
+  trusted estimate of its final weight (:mod:`firmware_bridge.dynamic_weighing`) makes the reading stable early
+  (``settled_by="dynamic"``); zero-setting, tare, the initial zero and zero tracking still wait for the load to
+  be at rest (the classic rule, ``settled_by="stability"``), as a real scale zeroes only at rest;
 * display rounded to the interval of the net load (multi-interval), blanked on overload (> Max + 9 e) and
   underload (< −20 e).
 """
@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 from firmware_bridge.calibration import Calibration
 from firmware_bridge.centre_of_load import centre_of_load
-from firmware_bridge.dynamic_weighing import DYNAMIC_ON, DynamicCriteria, DynamicWeigher
+from firmware_bridge.dynamic_weighing import DynamicCriteria, DynamicWeigher
 from firmware_bridge.intervals import (
     MULTI_INTERVAL,
     Interval,
@@ -63,10 +63,12 @@ class WeighingEngine:
         initial_zero: bool = True,
         zero_tracking: bool = True,
         restored_zero: tuple[Sequence[float], Sequence[float]] | None = None,
-        dynamic: DynamicCriteria | None = DYNAMIC_ON,
+        dynamic: DynamicCriteria | None = None,
     ) -> None:
         """``restored_zero``: (zero counts, reference counts) per cell from before a restart, or None.
-        ``dynamic``: the criteria of dynamic weighing, None for the classic stability rule alone."""
+        ``dynamic``: the criteria of dynamic weighing, None (the default here) for the classic stability rule alone.
+        :class:`~firmware_bridge.firmware_scale.FirmwareScale` turns it on; the simulated MT-SICS balance, which
+        builds on this engine, keeps the classic rule (a balance has its own)."""
         self.calibration = calibration
         self.intervals = tuple(intervals)
         self.capacity_g = capacity(self.intervals)

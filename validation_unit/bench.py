@@ -355,6 +355,14 @@ def _one(
         "weight_only": round(fused_ms - final.detector_s * 1000, 1),
         "vision_only": None,
     }
+    # Where the time went: last item landed → trusted weight → picture → verdict on the screen.
+    if final.weighed_at is not None:
+        row["ms_parts"] = {
+            "weighed": round((final.weighed_at - last_place) * 1000, 1),
+            "picture": None if final.frame_at is None else round((final.frame_at - final.weighed_at) * 1000, 1),
+            "detector": round(final.detector_s * 1000, 1),
+            "after_weighed": round((final.shown_at - final.weighed_at) * 1000, 1),
+        }
     if vision_ok and final.frame is not None:
         camera = station.camera
         first = camera.frame_after(last_place, 0.0) if camera is not None else None
@@ -418,12 +426,14 @@ def score(rows: list[dict[str, Any]]) -> dict[str, Any]:
         times = [
             r["ms"][mode] for r in rows if r["category"] != "fault" and r.get("ms") and r["ms"].get(mode) is not None
         ]
+        parts = [r["ms_parts"] for r in rows if r["category"] != "fault" and r.get("ms_parts")]
         out[mode] = {
             "false_alarm_rate": round(alarms / len(honest), 4) if honest else None,
             "catch_rate": catch,
             "catch_rate_incl_lookalikes": catch_all,
             "catch_rate_in_view": catch_in_view,
             "time_to_verdict_ms": {"p50": _percentile(times, 0.5), "p95": _percentile(times, 0.95)},
+            **({"time_parts_ms": _parts(parts)} if mode == "fused" and parts else {}),
             "honest_baskets": len(honest),
             "fraud_baskets": counts,
             "fraud_baskets_in_view": counts_in_view,
@@ -438,4 +448,13 @@ def score(rows: list[dict[str, Any]]) -> dict[str, Any]:
         verdicts[r["category"]][str(r.get("fused"))] += 1
     out["fused_verdicts_by_category"] = {k: dict(v) for k, v in sorted(verdicts.items())}
     out["no_verdict"] = [r["scenario"] for r in rows if r.get("fused") is None]
+    return out
+
+
+def _parts(parts: list[dict[str, float | None]]) -> dict[str, dict[str, float | None]]:
+    """p50/p95 of each share of the fused time (landed → weighed, weighed → picture, detector, weighed → shown)."""
+    out: dict[str, dict[str, float | None]] = {}
+    for key in ("weighed", "picture", "detector", "after_weighed"):
+        values = [float(v) for p in parts if (v := p.get(key)) is not None]
+        out[key] = {"p50": _percentile(values, 0.5), "p95": _percentile(values, 0.95)}
     return out

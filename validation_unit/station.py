@@ -71,6 +71,8 @@ class Outcome:
     arrived_at: float  # monotonic: the basket (or its last change) arrived
     shown_at: float  # monotonic: the verdict was on the screen
     detector_s: float = 0.0
+    weighed_at: float | None = None  # monotonic: the reading the decision rests on (stable or faulty)
+    frame_at: float | None = None  # monotonic: the picture arrived
     committed: bool = False
     verdict_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
@@ -220,14 +222,26 @@ class Station:
             return []
         weight = self._weight(command)
         landed_at = self.machine.landed_at or arrived_at
-        vision, objects, frame, detector_s = self._look(command.reading.timestamp, arrived_at, landed_at)
+        vision, objects, frame, detector_s, frame_at = self._look(command.reading.timestamp, arrived_at, landed_at)
         decision = decide(expected, weight, vision, self.policy, self.products)
         commands = self._drain()
         if command.attempt != self.machine.attempt:
             return commands  # the basket changed while we looked: measure again
         commands += self.machine.decided(command.attempt, decision.kind, time.monotonic())
         outcome = Outcome(
-            command.attempt, expected, decision, weight, vision, objects, frame, trace, arrived_at, 0.0, detector_s
+            command.attempt,
+            expected,
+            decision,
+            weight,
+            vision,
+            objects,
+            frame,
+            trace,
+            arrived_at,
+            0.0,
+            detector_s,
+            weighed_at=command.reading.timestamp,
+            frame_at=frame_at,
         )
         self.outcomes = {command.attempt: outcome}
         self._trip_lines = expected.lines
@@ -248,17 +262,17 @@ class Station:
 
     def _look(
         self, stable_at: float, arrived_at: float, landed_at: float
-    ) -> tuple[VisionObservation | None, tuple[SeenObject, ...], np.ndarray | None, float]:
+    ) -> tuple[VisionObservation | None, tuple[SeenObject, ...], np.ndarray | None, float, float | None]:
         if self.camera is None:
-            return VisionObservation(camera_ok=False, problem="no camera configured"), (), None, 0.0
+            return VisionObservation(camera_ok=False, problem="no camera configured"), (), None, 0.0, None
         frame = self.camera.frame_after(max(stable_at - 0.05, arrived_at), self.frame_timeout_s)
         if frame is None:
             problem = self.camera.problem or "no picture from the camera"
-            return VisionObservation(camera_ok=False, problem=problem), (), None, 0.0
+            return VisionObservation(camera_ok=False, problem=problem), (), None, 0.0, None
         empty = self.camera.frame_before(landed_at - 0.2)
         if looks_frozen(frame.bgr, empty.bgr if empty is not None else None, self.frozen_diff):
             problem = "the camera picture did not change when the basket arrived (frozen?)"
-            return VisionObservation(camera_ok=False, problem=problem), (), frame.bgr, 0.0
+            return VisionObservation(camera_ok=False, problem=problem), (), frame.bgr, 0.0, frame.at
         from validation_unit.basket_label import read_label
 
         label = read_label(frame.bgr)
@@ -276,7 +290,7 @@ class Station:
             basket_tare_g=float(label[1]) if label else None,
             problem="" if self.detector is not None else "no product detector loaded",
         )
-        return vision, objects, frame.bgr, detector_s
+        return vision, objects, frame.bgr, detector_s, frame.at
 
     def _commit(self, attempt: int) -> None:
         outcome = self.outcomes.get(attempt)

@@ -67,7 +67,8 @@ def test_readings_stream_with_device_time(scale: FirmwareScale) -> None:
 
 def test_tare_and_zero_through_the_interface(scene: Scene, scale: FirmwareScale) -> None:
     [basket] = scene.place(_item(650.0, 300, 200))
-    scale.wait_for(lambda r: r.stable and (r.grams or 0) > 600, 5)
+    # Tare and zero need the load at rest (the classic rule), not a weight dynamic weighing trusts early.
+    scale.wait_for(lambda r: r.settled_by == "stability" and (r.grams or 0) > 600, 5)
     assert scale.tare() == pytest.approx(650, abs=2.5)
     scene.place(_item(500.0, 100, 300))
     r = scale.wait_for(lambda r: r.stable and r.tare_g > 0 and 400 < (r.grams or 0) < 600, 5)
@@ -75,7 +76,7 @@ def test_tare_and_zero_through_the_interface(scene: Scene, scale: FirmwareScale)
     scale.clear_tare()
     scene.remove(basket.item_id)
     scene.clear()
-    scale.wait_for(lambda r: r.stable and r.tare_g == 0 and r.grams == 0.0, 5)
+    scale.wait_for(lambda r: r.settled_by == "stability" and r.tare_g == 0 and r.grams == 0.0, 5)
     scale.zero()
 
 
