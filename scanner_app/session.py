@@ -27,7 +27,16 @@ class Notice:
 
     text: str
     ok: bool = True
-    event: str = ""  # "trip" when a trip started, "checkout" when the unit accepted the basket
+    event: str = ""  # "trip" when a trip started, "checkout" when the unit accepted the basket, "ask-new-trip"
+
+
+OPEN_TRIP = ("shopping", "checking_out", "recheck")  # a trip the shopper is still in
+
+
+def must_ask_before_new_trip(status: str, item_count: int, pending: int) -> bool:
+    """Pure rule: a store code scanned mid-trip must not silently replace a basket that holds something (on the
+    store's side or still queued on the phone); an empty or finished trip may simply be replaced."""
+    return status in OPEN_TRIP and (item_count > 0 or pending > 0)
 
 
 @dataclass
@@ -42,6 +51,7 @@ class ShopperSession:
     receipt: dict[str, Any] | None = None
     debouncer: Debouncer = field(default_factory=Debouncer)
     _checkout_key: str | None = None
+    asking_store: str | None = None  # the store whose code was scanned mid-trip, until the shopper answers
 
     # -- trip --------------------------------------------------------------------------------------
 
@@ -64,6 +74,32 @@ class ShopperSession:
         self._checkout_key = None
         self.debouncer.reset()
         return Notice(f"Trip started in {store_id}: scan your items", event="trip")
+
+    def on_store_code(self, store_id: str) -> Notice:
+        """A store's QR code: start a trip, unless one with a basket is under way; then ask (keep is the default)."""
+        if self.trip_id is not None:
+            items = sum(int(line["quantity"]) for line in self._lines())
+            if must_ask_before_new_trip(self.status, items, self.pending()):
+                self.asking_store = store_id
+                return Notice(
+                    f"You are already shopping: keep your basket ({items + self.pending()} items)?",
+                    ok=False,
+                    event="ask-new-trip",
+                )
+            if self.status in OPEN_TRIP and self.trip is not None and self.trip.get("store_id") == store_id:
+                return Notice("You are already shopping here: scan your items")
+        return self.start_trip(store_id)
+
+    def answer_new_trip(self, start_new: bool = False) -> Notice:
+        """The shopper's answer to "keep your basket?": only an explicit yes to a new trip replaces it, and only
+        once every queued scan of the old trip has reached the store (queued scans are never dropped)."""
+        store_id, self.asking_store = self.asking_store, None
+        if not start_new or store_id is None:
+            return Notice("Your basket is kept: scan your items")
+        self.sync()
+        if self.pending():
+            return Notice("Some scans have not reached the store yet: a new trip can start once they have", ok=False)
+        return self.start_trip(store_id)
 
     def resume(self) -> bool:
         """Pick up the shopper and open trip of the last run (the app was closed with scans still queued)."""
@@ -101,7 +137,7 @@ class ShopperSession:
         if result.symbology == QR:
             store = store_from_qr(result.text)
             if store is not None:
-                return self.start_trip(store)
+                return self.on_store_code(store)
             if is_unit_qr(result.text):
                 return self.checkout(result.text)
             return Notice("That QR code is not a store's or a checkout unit's", ok=False)

@@ -11,7 +11,7 @@ import pytest
 from scanner_app import barcode as bc
 from scanner_app.api_client import ApiClient, is_unit_qr, store_from_qr
 from scanner_app.offline_queue import OfflineQueue, new_event
-from scanner_app.session import ShopperSession
+from scanner_app.session import ShopperSession, must_ask_before_new_trip
 from tests.backend.conftest import COLA_CODE, GUM_CODE, LiveServer, UnitActor, UnitCredentials, free_port
 
 STORE_QR = bc.Result("BASKETCHECK-STORE:demo", bc.QR)
@@ -158,3 +158,57 @@ def test_a_restarted_app_resumes_the_trip_and_syncs_what_was_queued(
 
 def test_nothing_to_resume_on_first_start(shopper: ShopperSession) -> None:
     assert not shopper.resume()
+
+
+def test_rule_ask_before_replacing_a_basket() -> None:
+    assert must_ask_before_new_trip("shopping", 2, 0)
+    assert must_ask_before_new_trip("recheck", 0, 1)  # only queued scans: still a basket
+    assert not must_ask_before_new_trip("shopping", 0, 0)
+    assert not must_ask_before_new_trip("paid", 3, 0)
+
+
+def test_store_code_mid_trip_asks_and_keeps_the_basket_by_default(shopper: ShopperSession, http: httpx.Client) -> None:
+    shopper.on_scan(STORE_QR)
+    shopper.on_scan(COLA)
+    trip_id = shopper.trip_id
+    notice = shopper.on_scan(STORE_QR)
+    assert notice.event == "ask-new-trip" and "keep your basket (1 items)" in notice.text
+    assert shopper.trip_id == trip_id and shopper.asking_store == "demo"
+    assert "kept" in shopper.answer_new_trip().text  # the default answer keeps it
+    assert shopper.trip_id == trip_id and shopper.asking_store is None
+    assert backend_basket(http, shopper) == {"04006381333931": 1}
+
+
+def test_explicit_yes_starts_a_new_empty_trip(shopper: ShopperSession) -> None:
+    shopper.on_scan(STORE_QR)
+    shopper.on_scan(COLA)
+    old = shopper.trip_id
+    assert shopper.on_scan(STORE_QR).event == "ask-new-trip"
+    assert shopper.answer_new_trip(start_new=True).event == "trip"
+    assert shopper.trip_id != old and shopper.basket().item_count == 0
+
+
+def test_empty_trip_in_the_same_store_is_kept_without_asking(shopper: ShopperSession) -> None:
+    shopper.on_scan(STORE_QR)
+    trip_id = shopper.trip_id
+    notice = shopper.on_scan(STORE_QR)
+    assert notice.event == "" and shopper.trip_id == trip_id
+
+
+def test_new_trip_waits_for_queued_offline_scans(live_server: LiveServer, tmp_path: Path) -> None:
+    queue = OfflineQueue(tmp_path / "queue.sqlite3")
+    online = ApiClient(live_server.url)
+    session = ShopperSession(online, queue)
+    session.start_trip("demo")
+    old = session.trip_id
+    session.client = ApiClient(f"http://127.0.0.1:{free_port()}", online.token, timeout=0.5)
+    session.add_item(COLA_CODE, bc.EAN13)
+    assert session.on_scan(STORE_QR).event == "ask-new-trip"  # nothing on the store's side, one scan queued
+    refused = session.answer_new_trip(start_new=True)
+    assert not refused.ok and session.trip_id == old and session.pending() == 1
+    session.client = online
+    assert session.on_scan(STORE_QR).event == "ask-new-trip"
+    assert session.answer_new_trip(start_new=True).event == "trip"
+    assert session.trip_id != old and queue.count(old or "") == 0  # the old scan reached the store first
+    online.close()
+    queue.close()
