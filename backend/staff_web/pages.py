@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from backend.models import StaffUser
 from backend.problems import Problem
 from backend.staff_auth import COOKIE, _session_for
+from backend.staff_web.i18n import LANGUAGES, catalog, choose_language, default_language, translate
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -50,11 +51,36 @@ def _signed_in(request: Request, cookie: str | None) -> StaffUser | None:
         return user
 
 
+LANG_COOKIE = "basketcheck_lang"
+
+
 def _page(request: Request, template: str, user: StaffUser | None, **context: object) -> Response:
+    query = request.query_params.get("lang")
+    lang = choose_language(
+        query, request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"), default_language()
+    )
+
+    def t(key: str, **params: object) -> str:
+        return translate(lang, key, **params)
+
     response = templates.TemplateResponse(
-        request, template, {"user": user, "currency": request.app.state.settings.currency, **context}
+        request,
+        template,
+        {
+            "user": user,
+            "currency": request.app.state.settings.currency,
+            "lang": lang,
+            "locale": LANGUAGES[lang],
+            "languages": LANGUAGES,
+            "messages": catalog(lang),
+            "t": t,
+            **context,
+        },
     )
     response.headers.update(SECURITY_HEADERS)
+    if query and query.lower() in LANGUAGES:
+        # The staff member's own choice outlives the page: remembered for a year on this device.
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return response
 
 

@@ -44,20 +44,27 @@ document.addEventListener("DOMContentLoaded", () => {
     const button = $("toggle-boxes");
     const on = button.getAttribute("aria-pressed") !== "true";
     button.setAttribute("aria-pressed", String(on));
-    button.firstChild.textContent = on ? "Boxes on " : "Boxes off ";
+    button.querySelector("span").textContent = staff.t(on ? "flag.boxes_on" : "flag.boxes_off");
     $("photo-boxes").style.display = on ? "" : "none";
   }
 
   function drawWeight() {
     const w = flag.verdict.weight;
+    const n = (g) => staff.number(g);
     $("weight-summary").textContent = w
-      ? `Expected ${w.expected_g.toFixed(0)} g ± ${(2 * w.sigma_g).toFixed(0)} g, measured ${w.measured_g.toFixed(0)} g ` +
-        `(difference ${(w.measured_g - w.expected_g).toFixed(0)} g; basket ${w.tare_g.toFixed(0)} g).`
-      : "No weighing with this flag.";
+      ? staff.t("flag.weight_summary", { expected: n(w.expected_g), band: n(2 * w.sigma_g), measured: n(w.measured_g),
+        difference: n(w.measured_g - w.expected_g), tare: n(w.tare_g) })
+      : staff.t("flag.no_weight");
+    // The unit's own plot has axes, the acceptance band and the stable reading: show it large when it came.
+    const plot = flag.evidence.find((e) => e.name === "weight_trace");
+    const link = $("weight-chart-link");
+    link.hidden = !plot;
+    if (plot && link.getAttribute("href") !== plot.url) { link.href = plot.url; $("weight-chart").src = plot.url; }
     const trace = flag.verdict.weight_trace || [];
     const chart = $("weight-trace");
     chart.replaceChildren();
-    if (trace.length < 2) { chart.style.display = "none"; return; }
+    if (plot || trace.length < 2) { chart.style.display = "none"; return; }
+    chart.style.display = "";
     const width = 600, height = 200, pad = 32;
     chart.setAttribute("viewBox", `0 0 ${width} ${height}`);
     const ts = trace.map((p) => p[0]), gs = trace.map((p) => p[1]);
@@ -71,7 +78,7 @@ document.addEventListener("DOMContentLoaded", () => {
     }
     chart.append(staff.svg("polyline", { class: "line", points: trace.map((p) => `${x(p[0])},${y(p[1])}`).join(" ") }));
     const axis = staff.svg("text", { x: pad, y: height - 8 });
-    axis.textContent = `${(t1 - t0).toFixed(1)} s, ${g0.toFixed(0)}–${g1.toFixed(0)} g`;
+    axis.textContent = staff.t("flag.trace_axis", { seconds: staff.number(t1 - t0, 1), low: n(g0), high: n(g1) });
     chart.append(axis);
   }
 
@@ -91,7 +98,7 @@ document.addEventListener("DOMContentLoaded", () => {
       staff.el("th", { scope: "row" }, r.name), staff.el("td", {}, String(r.scanned)),
       staff.el("td", {}, String(r.seen)), staff.el("td", {}, String(r.now)))));
     if (flag.verdict.non_merchandise) {
-      body.append(staff.el("tr", { class: "mismatch" }, staff.el("th", { scope: "row" }, "Not merchandise"),
+      body.append(staff.el("tr", { class: "mismatch" }, staff.el("th", { scope: "row" }, staff.t("flag.not_merchandise")),
         staff.el("td", {}, "—"), staff.el("td", {}, String(flag.verdict.non_merchandise)), staff.el("td", {}, "—")));
     }
     const seenList = $("seen-products");
@@ -102,18 +109,19 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   function render() {
-    $("flag-status").textContent = flag.owner ? `${flag.status} by ${flag.owner}` : flag.status;
-    $("flag-summary").textContent =
-      `Unit ${flag.unit_id || "—"} · waiting ${staff.duration(flag.waiting_s)} · basket ${staff.money(flag.total_minor)} · ` +
-      `priority ${flag.priority}${flag.audit ? " · random audit" : ""}`;
+    const status = staff.t(`status.${flag.status}`, {}, flag.status);
+    $("flag-status").textContent = flag.owner ? staff.t("status.by", { status, owner: flag.owner }) : status;
+    $("flag-summary").textContent = staff.t("flag.summary", { unit: flag.unit_id || "—",
+      waiting: staff.duration(flag.waiting_s), total: staff.money(flag.total_minor), priority: flag.priority }) +
+      (flag.audit ? staff.t("flag.audit") : "");
     $("reasons").replaceChildren(...(flag.reasons.length ? flag.reasons : [{ message: flag.explanation }])
       .map((r) => staff.el("li", {}, r.message)));
     const s = flag.shopper;
-    $("shopper").textContent =
-      `Trust ${(s.trust_score * 100).toFixed(0)} % · ${s.baskets_passed} baskets passed, ${s.baskets_flagged} flagged · ` +
-      `customer since ${new Date(s.member_since).toLocaleDateString()}`;
+    $("shopper").textContent = staff.t("flag.shopper_line", { trust: staff.number(s.trust_score * 100),
+      passed: s.baskets_passed, flagged: s.baskets_flagged, since: staff.date(s.member_since) });
     $("history").replaceChildren(...flag.history.map((h) => staff.el("li", {},
-      `${new Date(h.at).toLocaleTimeString()} — ${h.action}${h.staff ? " by " + h.staff : ""}${h.reason ? ": " + h.reason : ""}`)));
+      `${staff.time(h.at)} — ${staff.t(`action.${h.action}`, {}, h.action)}${h.staff ? staff.t("flag.history_by", { staff: h.staff }) : ""}` +
+      `${h.reason ? ": " + h.reason : ""}`)));
     drawPhoto();
     drawWeight();
     drawItems();
@@ -133,7 +141,7 @@ document.addEventListener("DOMContentLoaded", () => {
     showError("");
     try {
       await staff.api("POST", `/v1/staff/flags/${flagId}/${action}`, { version: flag.version, ...payload }, headers);
-      staff.toast(`Flag ${flagId}: ${action} done`);
+      staff.toast(staff.t("flag.done", { id: flagId, action: staff.t(`action.${action}`, {}, action) }));
       return true;
     } catch (error) {
       // A stale action (someone else acted first) is refused: say so and show the flag as it is now.
@@ -162,9 +170,9 @@ document.addEventListener("DOMContentLoaded", () => {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const resolution = (form.querySelector("input[name=resolution]:checked") || {}).value;
-    if (!resolution) { showError("Choose how to resolve the flag."); return; }
+    if (!resolution) { showError(staff.t("flag.choose")); return; }
     const payload = { resolution, reason: $("reason").value.trim() };
-    if (!payload.reason) { showError("Give a reason: it is kept in the history."); $("reason").focus(); return; }
+    if (!payload.reason) { showError(staff.t("flag.need_reason")); $("reason").focus(); return; }
     if (resolution === "add_items") payload.add = [{ code: $("add-code").value.trim(), quantity: Number($("add-qty").value) }];
     if (resolution === "remove_items") payload.remove = [{ line_key: $("remove-line").value, quantity: Number($("remove-qty").value) }];
     resolveKey = resolveKey || crypto.randomUUID();
@@ -174,10 +182,18 @@ document.addEventListener("DOMContentLoaded", () => {
   $("claim").addEventListener("click", () => act("claim", {}));
   $("release").addEventListener("click", () => act("release", {}));
   $("toggle-boxes").addEventListener("click", toggleBoxes);
+  const zoomer = zoom.attach($("photo-viewport"), $("photo-frame"),
+    (scale) => { $("zoom-level").textContent = `${staff.number(scale * 100)} %`; });
+  $("zoom-in").addEventListener("click", zoomer.in);
+  $("zoom-out").addEventListener("click", zoomer.out);
+  $("zoom-reset").addEventListener("click", zoomer.reset);
   staff.shortcuts({
     c: () => $("claim").disabled || act("claim", {}),
     r: () => $("release").disabled || act("release", {}),
     b: toggleBoxes,
+    "+": zoomer.in,
+    "-": zoomer.out,
+    "0": zoomer.reset,
     a: () => chooseResolution("approve"),
     m: () => chooseResolution("add_items"),
     x: () => chooseResolution("remove_items"),

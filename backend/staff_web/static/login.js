@@ -16,7 +16,7 @@ document.addEventListener("DOMContentLoaded", () => {
       return;
     }
     const body = await response.json().catch(() => ({}));
-    error.textContent = body.detail || "Could not sign in.";
+    error.textContent = body.detail || staff.t("login.failed");
     error.hidden = false;
     form.password.focus();
   });

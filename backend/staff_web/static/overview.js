@@ -5,19 +5,20 @@ document.addEventListener("DOMContentLoaded", () => {
     const units = await staff.api("GET", "/v1/staff/units");
     document.querySelector("#units tbody").replaceChildren(...units.map((u) => staff.el("tr", {},
       staff.el("th", { scope: "row" }, u.name),
-      staff.el("td", { class: u.online ? "online" : "offline" }, u.online ? "● online" : "○ offline"),
-      staff.el("td", {}, u.last_seen_at ? new Date(u.last_seen_at).toLocaleTimeString() : "never"),
+      staff.el("td", { class: u.online ? "online" : "offline" }, staff.t(u.online ? "overview.online" : "overview.offline")),
+      staff.el("td", {}, u.last_seen_at ? staff.time(u.last_seen_at) : staff.t("overview.never")),
       staff.el("td", {}, u.state || "—"),
-      staff.el("td", {}, Object.entries(u.faults || {}).map(([k, v]) => `${k}: ${v}`).join(", ") || "none"))));
+      staff.el("td", {}, Object.entries(u.faults || {}).map(([k, v]) => `${k}: ${v}`).join(", ") || staff.t("overview.no_faults")))));
   }
 
   async function loadStats() {
     const s = await staff.api("GET", "/v1/staff/stats");
     const rows = [
-      ["Baskets", s.baskets], ["Passed", s.passed], ["Re-checked", s.rechecked], ["Flagged", s.flagged],
-      ["Open flags", s.open_flags],
-      ["Time to resolve (median)", s.resolve_median_s === null ? "—" : staff.duration(s.resolve_median_s)],
-      ["Time to resolve (90 %)", s.resolve_p90_s === null ? "—" : staff.duration(s.resolve_p90_s)],
+      [staff.t("overview.baskets"), s.baskets], [staff.t("overview.passed"), s.passed],
+      [staff.t("overview.rechecked"), s.rechecked], [staff.t("overview.flagged"), s.flagged],
+      [staff.t("overview.open_flags"), s.open_flags],
+      [staff.t("overview.resolve_median"), s.resolve_median_s === null ? "—" : staff.duration(s.resolve_median_s)],
+      [staff.t("overview.resolve_p90"), s.resolve_p90_s === null ? "—" : staff.duration(s.resolve_p90_s)],
     ];
     document.getElementById("stats").replaceChildren(...rows.flatMap(([k, v]) =>
       [staff.el("dt", {}, k), staff.el("dd", {}, String(v))]));
@@ -30,7 +31,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const y = 8 + i * 28;
       chart.append(staff.svg("rect", { class: `bar ${label}`, x: 90, y, height: 18, width: Math.max(1, (value / max) * 190) }));
       const name = staff.svg("text", { x: 0, y: y + 14 });
-      name.textContent = `${label} ${value}`;
+      name.textContent = `${staff.t(`overview.bar.${label.replace("-", "")}`)} ${value}`;
       chart.append(name);
     });
   }

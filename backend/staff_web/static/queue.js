@@ -16,7 +16,7 @@ document.addEventListener("DOMContentLoaded", () => {
       staff.el("td", {}, flag.unit_id || "—"),
       staff.el("td", {}, link),
       staff.el("td", {}, staff.money(flag.total_minor)),
-      staff.el("td", {}, flag.owner ? `${flag.owner} (${flag.status})` : "open"));
+      staff.el("td", {}, flag.owner ? staff.t("queue.owner", { owner: flag.owner, status: staff.t(`status.${flag.status}`, {}, flag.status) }) : staff.t("queue.open")));
     tr.addEventListener("click", (event) => { if (event.target.tagName !== "A") link.click(); });
     return tr;
   }
@@ -32,8 +32,8 @@ document.addEventListener("DOMContentLoaded", () => {
     loadedAt = Date.now();
     if (known !== null) {
       const fresh = flags.filter((f) => !known.has(f.flag_id));
-      for (const f of fresh) staff.announce(`New flag from unit ${f.unit_id}: ${f.explanation}`);
-      if (fresh.length) staff.toast(`${fresh.length} new flagged basket${fresh.length > 1 ? "s" : ""}`);
+      for (const f of fresh) staff.announce(staff.t("queue.announce", { unit: f.unit_id, explanation: f.explanation }));
+      if (fresh.length) staff.toast(fresh.length > 1 ? staff.t("queue.new_many", { count: fresh.length }) : staff.t("queue.new_one"));
     }
     known = new Set(flags.map((f) => f.flag_id));
     selected = Math.min(selected, Math.max(0, flags.length - 1));

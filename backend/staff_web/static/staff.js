@@ -62,15 +62,42 @@ const staff = (() => {
   }
 
   const currency = () => document.body.dataset.currency || "EUR";
+  // The page's locale (de-DE or en-GB), chosen by the server: numbers, money, dates and 24-hour times follow it.
+  const locale = () => document.body.dataset.locale || "de-DE";
+  let messages = null;
+
+  // The text for a key in the page's language, {name} placeholders filled from params; a key we have no text
+  // for gives `fallback` (e.g. the raw value from the API), else the key itself.
+  function t(key, params, fallback) {
+    if (messages === null) {
+      const block = document.getElementById("messages");
+      messages = block ? JSON.parse(block.textContent) : {};
+    }
+    const text = messages[key] === undefined ? (fallback === undefined ? key : fallback) : messages[key];
+    return text.replace(/\{(\w+)\}/g, (whole, name) => (params && name in params ? String(params[name]) : whole));
+  }
 
   function money(minor) {
-    return new Intl.NumberFormat(undefined, { style: "currency", currency: currency() }).format(minor / 100);
+    return new Intl.NumberFormat(locale(), { style: "currency", currency: currency() }).format(minor / 100);
+  }
+
+  function number(value, digits) {
+    return new Intl.NumberFormat(locale(), { maximumFractionDigits: digits || 0, minimumFractionDigits: digits || 0 })
+      .format(value);
+  }
+
+  function time(iso) {
+    return new Date(iso).toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+  }
+
+  function date(iso) {
+    return new Date(iso).toLocaleDateString(locale(), { day: "2-digit", month: "2-digit", year: "numeric" });
   }
 
   function duration(seconds) {
     seconds = Math.max(0, Math.round(seconds));
     const m = Math.floor(seconds / 60), s = seconds % 60;
-    return m ? `${m} min ${String(s).padStart(2, "0")} s` : `${s} s`;
+    return m ? t("duration.min_s", { m, s: String(s).padStart(2, "0") }) : t("duration.s", { s });
   }
 
   function el(tag, attrs, ...children) {
@@ -119,5 +146,5 @@ const staff = (() => {
     }
   });
 
-  return { api, me, toast, announce, listen, money, duration, el, svg, refreshCount, shortcuts };
+  return { api, me, toast, announce, listen, t, locale, money, number, time, date, duration, el, svg, refreshCount, shortcuts };
 })();
