@@ -39,6 +39,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, default=None, help="detector model folder (default: vision/models)")
     parser.add_argument("--variant", choices=("fp32", "int8"), default="int8")
     parser.add_argument("--fps", type=float, default=15.0, help="camera frames per second")
+    parser.add_argument(
+        "--no-dynamic", action="store_true", help="weigh with the classic stability rule alone (no dynamic weighing)"
+    )
     parser.add_argument("--details", action="store_true", help="include every basket's verdicts in the figures")
     parser.add_argument("--config", type=Path, default=None, help="a unit config file: its [policy] is used")
     parser.add_argument(
@@ -231,7 +234,7 @@ def _run_live(args: argparse.Namespace, decide: Any) -> dict[str, Any]:
         catalog = sim.catalog
         products = _products(catalog)
         assert sim.scale_port is not None
-        scale = open_scale(sim.scale_port)
+        scale = open_scale(sim.scale_port, **({"dynamic": None} if getattr(args, "no_dynamic", False) else {}))
         # The bridge takes its start-up zero from the first stable reading: let it happen on the empty tray.
         scale.wait_for(lambda r: r.stable and r.grams is not None and abs(r.grams) < 5, 20.0)
         camera = Camera(sim.camera_url).start()
