@@ -150,8 +150,15 @@ class Machine:
 
     def trip(self, present: bool, changed: bool = False) -> list[Command]:
         """Whether a trip is bound to the unit; ``changed``: its scanned lines differ from the ones decided."""
-        self.has_trip = present
+        was_bound, self.has_trip = self.has_trip, present
         if not present:
+            if was_bound and self.phase is Phase.VERDICT and self.verdict == "RECHECK":
+                # The re-check's trip went away (it timed out, staff freed the unit, the shopper gave up): back to
+                # the start screen for the next shopper, even with a basket left on the tray.
+                self.attempt += 1
+                self.verdict, self.committed_attempt = None, None
+                self._enter(Phase.SETTLING, self.since)
+                self.notice = "scan the unit's code with the app"
             return []
         if self.phase is Phase.SETTLING and self._last_stable is not None and self.notice.startswith("scan"):
             self.notice = ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from firmware_bridge.reading import Reading
+from validation_unit.screen_state import screen_state
 from validation_unit.state_machine import Capture, Commit, Machine, Phase, Timing
 
 
@@ -109,6 +110,31 @@ def test_recheck_validates_again_when_the_scanned_basket_changes_or_the_weight_s
     assert m.reading(r(3.0, 1000.0)) == []  # took the phone out
     (cap3,) = m.reading(r(3.4, 1000.0, True))
     assert isinstance(cap3, Capture) and cap3.reading.grams == 1000.0
+
+
+def test_a_recheck_whose_trip_was_freed_goes_back_to_the_start_screen() -> None:
+    m = machine()
+    cap = place(m)
+    m.decided(cap.attempt, "RECHECK", 0.6)
+    assert m.trip(False) == []  # the backend timed the trip out, or staff freed the unit
+    assert m.phase is Phase.SETTLING and "scan" in m.notice and m.verdict is None
+    shown = screen_state(m, None, qr_text="BASKETCHECK-UNIT:u:n", has_trip=False, camera_ok=True)
+    assert (shown.phase, shown.headline, shown.qr_text) == (
+        "ready",
+        "Scan this code with the app",
+        "BASKETCHECK-UNIT:u:n",
+    )
+    (cap2,) = m.trip(True)  # the next shopper scans the code: their basket is weighed afresh
+    assert isinstance(cap2, Capture) and cap2.attempt > cap.attempt
+
+
+def test_a_flag_or_pass_stays_on_screen_when_its_trip_leaves_the_unit() -> None:
+    for kind in ("FLAG", "PASS"):
+        m = machine()
+        cap = place(m)
+        m.decided(cap.attempt, kind, 0.6)
+        m.trip(False)  # a flagged or paid trip is no longer bound: the verdict stays until the basket is lifted
+        assert m.phase is Phase.VERDICT and m.verdict == kind
 
 
 def test_basket_lifted_while_deciding_drops_the_decision() -> None:
