@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import sessionmaker
 
-from backend import live, metrics, migrate, problems
+from backend import live, metrics, migrate, problems, unit_release
 from backend.api import catalog, health, staff, trips, units
 from backend.cli import version
 from backend.db import make_engine
@@ -31,9 +31,13 @@ class NotMigratedError(RuntimeError):
 
 
 def reconcile(app: FastAPI) -> int:
-    """Finish what a crash interrupted: half-done payments, and passed trips not yet charged."""
+    """Finish what a crash interrupted: half-done payments, and passed trips not yet charged; free the units
+    whose bound trip timed out, and void the holds abandoned trips still have."""
     make_session = app.state.sessionmaker
     done = settlement.reconcile(make_session, app.state.payment_provider)
+    timeout_s = app.state.settings.unit_bound_timeout_s
+    done += len(unit_release.time_out_bound_trips(make_session, app.state.payment_provider, timeout_s))
+    done += unit_release.void_abandoned_holds(make_session, app.state.payment_provider)
     with make_session() as session:
         # Only trips passed a while ago: a younger one is being settled by the request that passed it.
         stale = utcnow() - settlement.IN_FLIGHT

@@ -159,6 +159,20 @@ class Unit(Base):
     registered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class UnitEvent(Base):
+    """Append-only history of a unit being freed from a trip: by the bound-trip time-out or by staff."""
+
+    __tablename__ = "unit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)
+    trip_id: Mapped[str] = mapped_column(ForeignKey("trips.id"))
+    action: Mapped[str] = mapped_column(String(20))  # "timed_out" | "freed"
+    trip_status: Mapped[str] = mapped_column(String(20))  # the state the trip was left in
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), default=None)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class BindNonce(Base):
     """A short-lived code the unit shows as a QR code; scanning it binds a trip to the unit."""
 

@@ -121,8 +121,21 @@ class UnitStatus(BaseModel):
     active: bool
     online: bool
     last_seen_at: dt.datetime | None
-    state: str | None
+    state: str | None  # what the unit last said in its heartbeat
     faults: dict[str, Any]
+    heartbeat_age_s: float | None = None  # seconds since the unit was last heard from
+    # The truth from the database, whatever the unit says: the trip holding the unit, its state and since when.
+    trip_id: str | None = None
+    trip_status: str | None = None
+    trip_version: int | None = None  # for "free unit" (a stale version is refused)
+    bound_since: dt.datetime | None = None  # the trip's last change: the time-out counts from it
+    last_release: str | None = None  # e.g. "timed_out 2026-12-03T11:40:00+00:00 (trip …)"
+
+
+class FreeUnitIn(Strict):
+    trip_id: str = Field(min_length=1, max_length=32)
+    trip_version: int = Field(ge=1, le=2**31 - 1)
+    reason: str = Field(default="freed by staff", min_length=1, max_length=1000)
 
 
 class Stats(BaseModel):

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
         default_factory=lambda: [s.pattern for s in DEFAULT_STORE_SCHEME.schemes]
     )
     bind_nonce_ttl_s: int = Field(default=120, ge=10, le=3600)
+    # A trip bound to a unit (checking out, or re-checking) left alone this long is abandoned, its card hold
+    # voided, and the unit is free again.
+    unit_bound_timeout_s: int = Field(default=300, ge=30, le=24 * 3600)
     verdict_max_age_s: int = Field(default=120, ge=5, le=3600)
     shopper_token_ttl_h: int = Field(default=24 * 30, ge=1)
     staff_session_ttl_h: int = Field(default=12, ge=1)

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend import audit_policy, flags, idempotency, live, login_throttle, staff_auth, trips, units
+from backend import audit_policy, flags, idempotency, live, login_throttle, staff_auth, trips, unit_release, units
 from backend.api.units import settle_passed_trip_app
 from backend.deps import SessionDep, SettingsDep
 from backend.models import (
@@ -31,6 +31,7 @@ from backend.models import (
     StaffUser,
     Trip,
     Unit,
+    UnitEvent,
     Verdict,
     utcnow,
 )
@@ -42,6 +43,7 @@ from backend.schemas_staff import (
     FlagDetail,
     FlagHistoryItem,
     FlagSummary,
+    FreeUnitIn,
     LoginIn,
     ResolveIn,
     ResolveOut,
@@ -349,25 +351,73 @@ async def resolve(
     return await run_in_threadpool(idempotency.respond, app.state.sessionmaker, scope, idempotency_key, raw, work)
 
 
+def _unit_status(session: Session, u: Unit, now: dt.datetime) -> UnitStatus:
+    trip = session.scalar(
+        select(Trip)
+        .where(Trip.unit_id == u.id, Trip.status.in_(unit_release.BOUND))
+        .order_by(Trip.updated_at.desc())
+        .limit(1)
+    )
+    last = session.scalar(select(UnitEvent).where(UnitEvent.unit_id == u.id).order_by(UnitEvent.id.desc()).limit(1))
+    return UnitStatus(
+        unit_id=u.id,
+        name=u.name,
+        store_id=u.store_id,
+        active=u.active,
+        online=u.last_seen_at is not None and now - u.last_seen_at < ONLINE_WITHIN,
+        last_seen_at=u.last_seen_at,
+        state=u.status.get("state"),
+        faults=u.status.get("faults", {}),
+        heartbeat_age_s=(now - u.last_seen_at).total_seconds() if u.last_seen_at else None,
+        trip_id=trip.id if trip else None,
+        trip_status=trip.status if trip else None,
+        trip_version=trip.version if trip else None,
+        bound_since=trip.updated_at if trip else None,
+        last_release=f"{last.action} {last.at.isoformat()} (trip {last.trip_id} in {last.trip_status})"
+        if last
+        else None,
+    )
+
+
 @router.get("/units", response_model=list[UnitStatus])
 def unit_status(user: StaffDep, session: SessionDep) -> list[UnitStatus]:
+    """Every unit as it is: online, heartbeat age, in service, and the trip holding it (from the database)."""
     query = select(Unit).order_by(Unit.id)
     if user.store_id is not None:
         query = query.where(Unit.store_id == user.store_id)
     now = utcnow()
-    return [
-        UnitStatus(
-            unit_id=u.id,
-            name=u.name,
-            store_id=u.store_id,
-            active=u.active,
-            online=u.last_seen_at is not None and now - u.last_seen_at < ONLINE_WITHIN,
-            last_seen_at=u.last_seen_at,
-            state=u.status.get("state"),
-            faults=u.status.get("faults", {}),
+    return [_unit_status(session, u, now) for u in session.scalars(query)]
+
+
+@router.post("/units/{unit_id}/free", response_model=UnitStatus)
+def free_unit(
+    unit_id: Annotated[str, FastApiPath(min_length=1, max_length=40)],
+    body: FreeUnitIn,
+    request: Request,
+    user: StaffDep,
+    session: SessionDep,
+) -> UnitStatus:
+    """Free a unit held by a trip: the trip is abandoned, its card hold voided (nothing is charged), and it is
+    recorded who did it and why. The trip and version the staff member saw must still hold the unit."""
+    unit = session.get(Unit, unit_id)
+    if unit is None or not _visible(user, unit.store_id):
+        raise Problem(404, "unknown-unit", f"no unit {unit_id}")
+    trip = session.get(Trip, body.trip_id)
+    if trip is None or trip.unit_id != unit.id or trip.status not in unit_release.BOUND:
+        raise Problem(409, "unit-not-bound", f"trip {body.trip_id} does not hold this unit (any more): reload")
+    if trip.version != body.trip_version:
+        raise Problem(
+            409, "stale-version", "the trip changed since you looked: reload and try again", version=trip.version
         )
-        for u in session.scalars(query)
-    ]
+    if not unit_release.abandon_bound_trip(
+        session, trip.id, body.trip_version, action="freed", staff_id=user.id, reason=body.reason
+    ):
+        raise Problem(409, "stale-version", "the trip changed since you looked: reload and try again")
+    session.commit()
+    app = request.app
+    unit_release.void_hold(app.state.sessionmaker, app.state.payment_provider, trip.id)
+    session.expire_all()
+    return _unit_status(session, unit, utcnow())
 
 
 @router.get("/stats", response_model=Stats)

@@ -6,7 +6,7 @@ import json
 
 from fastapi import APIRouter, FastAPI, Request
 
-from backend import audit_policy, live, units
+from backend import audit_policy, live, unit_release, units
 from backend.deps import SessionDep, SettingsDep
 from backend.models import Flag, Payment, Shopper, Trip, Verdict, utcnow
 from backend.payments import settlement
@@ -43,8 +43,13 @@ def bind_code(unit: UnitDep, session: SessionDep, settings: SettingsDep) -> Bind
 
 
 @router.get("/session", response_model=SessionOut)
-def current_session(unit: UnitDep, session: SessionDep, settings: SettingsDep) -> SessionOut:
-    """The basket bound to this unit, as scanned, with the weights to expect."""
+def current_session(request: Request, unit: UnitDep, session: SessionDep, settings: SettingsDep) -> SessionOut:
+    """The basket bound to this unit, as scanned, with the weights to expect; no trip once it timed out or staff
+    freed the unit (the unit then goes back to its start screen)."""
+    app = request.app
+    unit_release.time_out_bound_trips(
+        app.state.sessionmaker, app.state.payment_provider, settings.unit_bound_timeout_s, unit_id=unit.id
+    )
     out = units.current_session(session, unit, settings.currency)
     session.commit()  # last_seen_at
     return out
