@@ -580,6 +580,7 @@ def run(args: argparse.Namespace) -> int:
         "DATABASE_URL": f"sqlite:///{workdir / 'store.sqlite3'}",
         "BASKETCHECK_ENVIRONMENT": "development",
         "PYTHONUNBUFFERED": "1",
+        "BASKETCHECK_LANG": os.environ.get("BASKETCHECK_LANG", "de"),  # screen and dashboard: German first
     }
     port = args.port or _free_port()
     _say(f"demo: setting up a fresh store in {workdir}/", quiet)

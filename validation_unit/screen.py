@@ -27,6 +27,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from validation_unit.screen_i18n import screen_language, tr
+
 HERE = Path(__file__).parent / "screen_web"
 templates = Jinja2Templates(directory=HERE / "templates")
 
@@ -101,7 +103,8 @@ class ScreenState:
         }
 
 
-OUT_OF_SERVICE = ScreenState(phase="out_of_service", headline="Out of service", detail="Starting up…")
+# Shown before the unit publishes its first state, in the language set when the unit started.
+OUT_OF_SERVICE = ScreenState(phase="out_of_service", headline=tr("out_of_service.headline"), detail=tr("starting_up"))
 
 
 class ScreenStateHolder:
@@ -153,7 +156,10 @@ def create_screen_app(
     @app.get("/", response_class=HTMLResponse)
     def page(request: Request) -> Response:
         state = get_state()
-        response = templates.TemplateResponse(request, "screen.html", {"state": state})
+        lang = screen_language()
+        response = templates.TemplateResponse(
+            request, "screen.html", {"state": state, "lang": lang, "t": lambda key: tr(key, lang)}
+        )
         response.headers.update(SECURITY_HEADERS)
         return response
 

@@ -14,16 +14,11 @@ from validation_unit.basket import (
     Reason,
 )
 from validation_unit.screen import Prompt, ScreenState
+from validation_unit.screen_i18n import screen_language, tr
 from validation_unit.state_machine import STARTING, Machine, Phase
 
 if TYPE_CHECKING:
     from validation_unit.station import Outcome
-
-HEADLINES = {
-    "PASS": "All good — thank you!",
-    "RECHECK": "Almost there: please check your basket",
-    "FLAG": "Please wait: a staff member will come to help you",
-}
 
 
 def screen_state(
@@ -35,85 +30,84 @@ def screen_state(
     camera_ok: bool,
     source_problem: str = "",
     names: Mapping[str, str] | None = None,
+    lang: str | None = None,
 ) -> ScreenState:
-    """``names``: product names by GTIN-14 (for the prompts), besides the ones in the scanned basket."""
+    """``names``: product names by GTIN-14 (for the prompts), besides the ones in the scanned basket. ``lang``:
+    the screen's language (``de``/``en``; by default the unit's, see :mod:`validation_unit.screen_i18n`)."""
+    lang = lang or screen_language()
+
+    def t(key: str, **params: object) -> str:
+        return tr(key, lang, **params)
+
     notices: list[str] = []
     if not camera_ok:
-        notices.append("Camera unavailable: checking by weight only")
+        notices.append(t("notice.camera"))
     if source_problem:
-        notices.append("No connection to the store system: retrying")
+        notices.append(t("notice.backend"))
     phase = machine.phase
     if phase is Phase.OUT_OF_SERVICE and machine.notice == STARTING:
-        return ScreenState(
-            "out_of_service", "Starting", "One moment: the scale is getting ready.", notices=tuple(notices)
-        )
+        return ScreenState("out_of_service", t("starting.headline"), t("starting.detail"), notices=tuple(notices))
     if phase is Phase.OUT_OF_SERVICE:
+        # The state machine's notice (why the unit is out of service) is an English text with no code: shown
+        # as it is, inside a translated sentence.
         return ScreenState(
-            "out_of_service", "Out of service", f"Please use another unit. ({machine.notice})", notices=tuple(notices)
+            "out_of_service",
+            t("out_of_service.headline"),
+            t("out_of_service.detail", notice=machine.notice),
+            notices=tuple(notices),
         )
     if phase is Phase.IDLE:
         if has_trip:
-            return ScreenState("ready", "Put your basket on the scale", notices=tuple(notices))
+            return ScreenState("ready", t("ready.put_basket"), notices=tuple(notices))
         if qr_text:
-            return ScreenState(
-                "ready", "Scan this code with the app", "Then put your basket here.", qr_text, notices=tuple(notices)
-            )
-        return ScreenState("ready", "Welcome", "Starting a check-out needs the store system.", notices=tuple(notices))
+            return ScreenState("ready", t("ready.scan"), t("ready.then_basket"), qr_text, notices=tuple(notices))
+        return ScreenState("ready", t("ready.welcome"), t("ready.needs_backend"), notices=tuple(notices))
     if phase in (Phase.ARRIVING, Phase.SETTLING):
         if machine.notice.startswith("scan"):
-            return ScreenState(
-                "ready",
-                "Scan this code with the app",
-                "Your basket is on the scale; scan the code to check out.",
-                qr_text,
-                notices=tuple(notices),
-            )
-        detail = "Please keep the basket still." if machine.notice else "Weighing…"
-        return ScreenState("weighing", "Checking your basket…", detail, progress=0.3, notices=tuple(notices))
+            return ScreenState("ready", t("ready.scan"), t("ready.basket_waiting"), qr_text, notices=tuple(notices))
+        detail = t("checking.still") if machine.notice else t("checking.weighing")
+        return ScreenState("weighing", t("checking"), detail, progress=0.3, notices=tuple(notices))
     if phase is Phase.CAPTURE or outcome is None:
-        return ScreenState("deciding", "Checking your basket…", "Looking at the items…", progress=0.7)
+        return ScreenState("deciding", t("checking"), t("checking.looking"), progress=0.7)
     decision = outcome.decision
     kind = decision.kind
-    if kind == "PASS":
-        detail = "You can take your basket. Your receipt is in the app."
-    elif kind == "RECHECK":
-        detail = "Fix what is listed below, then put the basket back on the scale."
-    else:
-        detail = "Please leave the basket on the scale."
     return ScreenState(
         "verdict",
-        HEADLINES[kind],
-        detail,
+        t(f"headline.{kind}"),
+        t(f"detail.{kind}"),
         verdict=kind,
-        prompts=prompts_for(outcome, names or {}) if kind == "RECHECK" else (),
+        prompts=prompts_for(outcome, names or {}, lang) if kind == "RECHECK" else (),
         notices=tuple(notices),
     )
 
 
-def prompts_for(outcome: Outcome, names: Mapping[str, str]) -> tuple[Prompt, ...]:
-    """The shopper's to-do list for a RECHECK, each with a crop of the item when the camera saw it (cached)."""
-    cached: tuple[Prompt, ...] | None = getattr(outcome, "_prompts", None)
-    if cached is not None:
-        return cached
+def prompts_for(outcome: Outcome, names: Mapping[str, str], lang: str | None = None) -> tuple[Prompt, ...]:
+    """The shopper's to-do list for a RECHECK, each with a crop of the item when the camera saw it (cached
+    per language)."""
+    lang = lang or screen_language()
+    cache: dict[str, tuple[Prompt, ...]] = getattr(outcome, "_prompts", None) or {}
+    if lang in cache:
+        return cache[lang]
     known = {**names, **{line.gtin14: line.name for line in outcome.expected.lines}}
-    prompts = tuple(Prompt(prompt_text(r, known), _crop(outcome.frame, r)) for r in outcome.decision.reasons)
+    prompts = tuple(Prompt(prompt_text(r, known, lang), _crop(outcome.frame, r)) for r in outcome.decision.reasons)
     prompts = tuple(p for p in prompts if p.text)
-    object.__setattr__(outcome, "_prompts", prompts)
+    object.__setattr__(outcome, "_prompts", {**cache, lang: prompts})
     return prompts
 
 
-def prompt_text(reason: Reason, names: Mapping[str, str]) -> str:
-    """What the shopper should do about a reason, in their words (the reason's message otherwise)."""
+def prompt_text(reason: Reason, names: Mapping[str, str], lang: str | None = None) -> str:
+    """What the shopper should do about a reason, in their words and language, built from the reason's code,
+    product and quantity; a reason with no product name falls back to its message (English, from fusion)."""
     name = names.get(reason.gtin14 or "", "")
     qty = reason.quantity or 1
     if reason.code == UNSCANNED_ITEM and name:
-        return f"Scan {qty}× {name} with the app"
+        return tr("prompt.unscanned", lang, qty=qty, name=name)
     if reason.code == QUANTITY_MISMATCH and name:
-        return f"Scan {qty} more × {name} (or take them out)"
+        return tr("prompt.quantity", lang, qty=qty, name=name)
     if reason.code == MISSING_ITEM and name:
-        return f"Remove {qty}× {name} from your list in the app (it is not in the basket)"
+        return tr("prompt.missing", lang, qty=qty, name=name)
     if reason.code == PERSONAL_ITEMS:
-        return "Take your personal items (phone, keys, bag …) out of the basket"
+        return tr("prompt.personal", lang)
     if reason.code == PRODUCT_MISMATCH:
         return reason.message
     if reason.code == "camera_unavailable":

@@ -17,6 +17,7 @@ from pathlib import Path
 
 LOCALES = Path(__file__).parent / "locales"
 LANGUAGES = {"de": "de-DE", "en": "en-GB"}  # language → the locale the page formats with (24-hour clock)
+NAMES = {"de": "Deutsch", "en": "English"}  # each language in its own words, for the switch
 DEFAULT_ENV = "BASKETCHECK_LANG"
 
 

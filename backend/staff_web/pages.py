@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from backend.models import StaffUser
 from backend.problems import Problem
 from backend.staff_auth import COOKIE, _session_for
-from backend.staff_web.i18n import LANGUAGES, catalog, choose_language, default_language, translate
+from backend.staff_web.i18n import LANGUAGES, NAMES, catalog, choose_language, default_language, translate
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -71,7 +71,7 @@ def _page(request: Request, template: str, user: StaffUser | None, **context: ob
             "currency": request.app.state.settings.currency,
             "lang": lang,
             "locale": LANGUAGES[lang],
-            "languages": LANGUAGES,
+            "languages": NAMES,
             "messages": catalog(lang),
             "t": t,
             **context,

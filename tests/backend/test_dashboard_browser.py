@@ -8,8 +8,8 @@ asks for English. Screenshots of the queue, a flag and the overview go to docs/i
 
 from __future__ import annotations
 
-import time
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -245,7 +245,7 @@ def test_the_staff_member_chooses_the_language(browser, live_server) -> None:
     page.goto(f"{live_server.url}/staff/login")
     assert page.locator("html").get_attribute("lang") == "de"
     assert page.locator("h1").inner_text() == "Anmeldung für das Personal"
-    page.get_by_role("link", name="EN").click()
+    page.get_by_role("link", name="English").click()
     page.locator("h1").filter(has_text="Staff sign-in").wait_for()
     page.goto(f"{live_server.url}/staff/login")  # remembered, although the browser asks for German
     assert page.locator("h1").inner_text() == "Staff sign-in"

@@ -183,7 +183,11 @@ document.addEventListener("DOMContentLoaded", () => {
   $("release").addEventListener("click", () => act("release", {}));
   $("toggle-boxes").addEventListener("click", toggleBoxes);
   const zoomer = zoom.attach($("photo-viewport"), $("photo-frame"),
-    (scale) => { $("zoom-level").textContent = `${staff.number(scale * 100)} %`; });
+    (scale) => {
+      $("zoom-level").textContent = `${staff.number(scale * 100)} %`;
+      // Labels grow slower than the photo, so a close look shows the goods, not only the names.
+      $("photo-boxes").style.setProperty("--label-size", `${(22 / Math.sqrt(scale)).toFixed(1)}px`);
+    });
   $("zoom-in").addEventListener("click", zoomer.in);
   $("zoom-out").addEventListener("click", zoomer.out);
   $("zoom-reset").addEventListener("click", zoomer.reset);

@@ -1,13 +1,41 @@
 // The store at a glance: each unit's status and today's numbers, refreshed live.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
+  // The unit's true state from the database (the trip holding it, since when), not only what it last said;
+  // a unit held by a trip can be freed (the trip is abandoned, its card hold voided).
+  function unitState(u) {
+    const parts = [u.active ? (u.state || "—") : staff.t("overview.out_of_service", {}, "out of service")];
+    if (u.heartbeat_age_s !== null && u.heartbeat_age_s !== undefined) {
+      parts.push(staff.t("overview.heartbeat_age", { age: staff.duration(u.heartbeat_age_s) }, "heard from {age} ago"));
+    }
+    const cell = staff.el("td", {}, parts.join(" · "));
+    if (u.trip_id) {
+      cell.append(staff.el("div", { class: "bound" }, staff.t("overview.bound",
+        { trip: u.trip_id.slice(0, 8), status: u.trip_status, since: staff.time(u.bound_since) },
+        "bound to trip {trip} ({status}) since {since}")));
+      const free = staff.el("button", { type: "button", class: "free-unit" }, staff.t("overview.free_unit", {}, "Free unit"));
+      free.addEventListener("click", async () => {
+        if (!window.confirm(staff.t("overview.free_confirm", {}, "Free this unit? The trip is abandoned and its card hold released."))) return;
+        try {
+          await staff.api("POST", `/v1/staff/units/${encodeURIComponent(u.unit_id)}/free`,
+            { trip_id: u.trip_id, trip_version: u.trip_version });
+        } catch (e) { staff.toast(e.message); }
+        loadUnits().catch(() => {});
+      });
+      cell.append(free);
+    } else if (u.last_release) {
+      cell.append(staff.el("div", { class: "released" }, staff.t("overview.last_release", { what: u.last_release }, "last freed: {what}")));
+    }
+    return cell;
+  }
+
   async function loadUnits() {
     const units = await staff.api("GET", "/v1/staff/units");
     document.querySelector("#units tbody").replaceChildren(...units.map((u) => staff.el("tr", {},
       staff.el("th", { scope: "row" }, u.name),
       staff.el("td", { class: u.online ? "online" : "offline" }, staff.t(u.online ? "overview.online" : "overview.offline")),
       staff.el("td", {}, u.last_seen_at ? staff.time(u.last_seen_at) : staff.t("overview.never")),
-      staff.el("td", {}, u.state || "—"),
+      unitState(u),
       staff.el("td", {}, Object.entries(u.faults || {}).map(([k, v]) => `${k}: ${v}`).join(", ") || staff.t("overview.no_faults")))));
   }
 
