@@ -14,7 +14,14 @@ from scanner_app.decode_worker import DecodeWorker
 from scanner_app.frames import FrameSource
 from scanner_app.session import Notice, ShopperSession
 from scanner_app.ui.feedback import feedback
-from scanner_app.ui.screens import BasketScreen, CheckoutScreen, ReceiptsScreen, ScanScreen, StartScreen
+from scanner_app.ui.screens import (
+    BasketScreen,
+    CheckoutScreen,
+    KeepBasketDialog,
+    ReceiptsScreen,
+    ScanScreen,
+    StartScreen,
+)
 
 CAMERA_SCREENS = ("start", "scan", "checkout")
 
@@ -42,6 +49,7 @@ class ScannerApp(App):
         self._last_frame = 0
         self._events: list[Any] = []
         self.following = False  # polling the trip for the unit's verdict
+        self.keep_basket_dialog: KeepBasketDialog | None = None  # open while asking "keep your basket?"
 
     # -- Kivy lifecycle ----------------------------------------------------------------------------
 
@@ -202,6 +210,10 @@ class ScannerApp(App):
         if notice.event == "trip":
             self.show_scan()
             self.scan_screen.toast.say(notice.text, notice.ok)
+        elif notice.event == "ask-new-trip":
+            self.keep_basket_dialog = KeepBasketDialog(
+                notice.text, lambda start_new: self._notify(self.session.answer_new_trip(start_new))
+            ).open()
         elif notice.event == "checkout":
             if self.screens.current != "checkout":
                 self.show_checkout()

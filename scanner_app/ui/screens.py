@@ -21,6 +21,35 @@ if TYPE_CHECKING:
     from scanner_app.ui.app import ScannerApp
 
 
+class KeepBasketDialog:
+    """Asked when the store's code is scanned mid-trip: keep the basket (the default, also on dismiss) or start
+    a new trip (only on an explicit tap)."""
+
+    def __init__(self, question: str, on_answer: Any) -> None:
+        from kivy.uix.popup import Popup
+
+        self._on_answer, self._answered = on_answer, False
+        body = BoxLayout(orientation="vertical", spacing=8, padding=8)
+        body.add_widget(label(question, halign="center"))
+        self.keep = button("Keep my basket", lambda: self.answer(False))
+        self.new = button("Start a new trip", lambda: self.answer(True), background_color=GREY)
+        body.add_widget(self.keep)
+        body.add_widget(self.new)
+        self.popup = Popup(title="Already shopping", content=body, size_hint=(0.9, 0.5), auto_dismiss=True)
+        self.popup.bind(on_dismiss=lambda *_: self.answer(False))
+
+    def open(self) -> KeepBasketDialog:
+        self.popup.open()
+        return self
+
+    def answer(self, start_new: bool) -> None:
+        if self._answered:
+            return
+        self._answered = True
+        self.popup.dismiss()
+        self._on_answer(start_new)
+
+
 def _title(text: str) -> Any:
     return label(text, font_size="22sp", bold=True, size_hint_y=None, height=56, halign="center")
 

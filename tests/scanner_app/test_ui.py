@@ -245,3 +245,22 @@ def test_frames_decoded_on_the_worker_thread_reach_the_basket(
         window.remove_widget(root)
         client.close()
         queue.close()
+
+
+def test_store_code_mid_trip_asks_and_keep_is_the_default(ui: Harness, http: httpx.Client) -> None:
+    store = photo("BASKETCHECK-STORE:demo", bc.QR)
+    ui.see(store)
+    ui.see(photo(COLA_CODE, bc.EAN13))
+    trip_id = ui.app.session.trip_id
+    ui.see(store)
+    dialog = ui.app.keep_basket_dialog
+    assert dialog is not None and any("keep your basket (1 items)" in t for t in texts(dialog.popup))
+    dialog.popup.dismiss()  # tapping beside the dialog keeps the basket
+    ui.pump()
+    assert ui.app.session.trip_id == trip_id and backend_basket(http, ui.app.session) == {"04006381333931": 1}
+    ui.see(store)
+    new = ui.app.keep_basket_dialog
+    assert new is not None and new is not dialog
+    new.new.dispatch("on_press")  # only an explicit tap starts a new trip
+    ui.pump()
+    assert ui.app.session.trip_id != trip_id and backend_basket(http, ui.app.session) == {}
