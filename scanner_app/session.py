@@ -15,6 +15,7 @@ from typing import Any
 
 from scanner_app import basket_view
 from scanner_app.api_client import ApiClient, ApiError, Offline, is_unit_qr, store_from_qr
+from scanner_app.app_i18n import money, tr
 from scanner_app.barcode import QR, Result
 from scanner_app.debounce import Debouncer
 from scanner_app.offline_queue import OfflineQueue, new_event
@@ -63,7 +64,7 @@ class ShopperSession:
             self.trip = self.client.start_trip(store_id)
         except Offline:
             self.online = False
-            return Notice("No connection to the store: try again in a moment", ok=False)
+            return Notice(tr("notice.offline_store"), ok=False)
         except ApiError as exc:
             return Notice(exc.detail, ok=False)
         self.online = True
@@ -73,7 +74,7 @@ class ShopperSession:
         self.receipt = None
         self._checkout_key = None
         self.debouncer.reset()
-        return Notice(f"Trip started in {store_id}: scan your items", event="trip")
+        return Notice(tr("notice.trip_started", store=store_id), event="trip")
 
     def on_store_code(self, store_id: str) -> Notice:
         """A store's QR code: start a trip, unless one with a basket is under way; then ask (keep is the default)."""
@@ -82,12 +83,12 @@ class ShopperSession:
             if must_ask_before_new_trip(self.status, items, self.pending()):
                 self.asking_store = store_id
                 return Notice(
-                    f"You are already shopping: keep your basket ({items + self.pending()} items)?",
+                    tr("notice.ask_new_trip", items=items + self.pending()),
                     ok=False,
                     event="ask-new-trip",
                 )
             if self.status in OPEN_TRIP and self.trip is not None and self.trip.get("store_id") == store_id:
-                return Notice("You are already shopping here: scan your items")
+                return Notice(tr("notice.already_here"))
         return self.start_trip(store_id)
 
     def answer_new_trip(self, start_new: bool = False) -> Notice:
@@ -95,10 +96,10 @@ class ShopperSession:
         once every queued scan of the old trip has reached the store (queued scans are never dropped)."""
         store_id, self.asking_store = self.asking_store, None
         if not start_new or store_id is None:
-            return Notice("Your basket is kept: scan your items")
+            return Notice(tr("notice.basket_kept"))
         self.sync()
         if self.pending():
-            return Notice("Some scans have not reached the store yet: a new trip can start once they have", ok=False)
+            return Notice(tr("notice.pending_new_trip"), ok=False)
         return self.start_trip(store_id)
 
     def resume(self) -> bool:
@@ -140,25 +141,31 @@ class ShopperSession:
                 return self.on_store_code(store)
             if is_unit_qr(result.text):
                 return self.checkout(result.text)
-            return Notice("That QR code is not a store's or a checkout unit's", ok=False)
+            return Notice(tr("notice.bad_qr"), ok=False)
         if self.trip_id is None:
-            return Notice("Scan the store's QR code first", ok=False)
+            return Notice(tr("notice.scan_store_first"), ok=False)
         return self.add_item(result.text, result.symbology)
 
     def add_item(self, code: str, symbology: str | None = None) -> Notice:
         """Queue an 'add' for a scanned or typed code and try to send it now."""
         assert self.trip_id is not None
         if self.status not in ("shopping", "recheck"):
-            return Notice(f"The basket is closed ({self.status})", ok=False)
+            return Notice(tr("notice.basket_closed", status=self.status), ok=False)
         self.queue.push(self.trip_id, new_event("add", code=code, symbology=symbology))
         before = {line["line_key"]: line["quantity"] for line in self._lines()}
         self.sync()
         if not self.online:
-            return Notice(f"Scanned {code} — saved, will sync when online")
+            return Notice(tr("notice.saved_offline", code=code))
         for line in self._lines():
             if line["quantity"] != before.get(line["line_key"]):
-                return Notice(f"{line['name']} — {basket_view.money(line['total_minor'], self._currency())}")
-        return Notice(f"Scanned {code}")
+                return Notice(
+                    tr(
+                        "notice.added",
+                        name=line["name"],
+                        total=money(line["total_minor"], self._currency()),
+                    )
+                )
+        return Notice(tr("notice.scanned", code=code))
 
     def set_quantity(self, line_key: str, quantity: int) -> Notice:
         """Change a line's quantity (0 removes it)."""
@@ -170,7 +177,7 @@ class ShopperSession:
         else:
             self.queue.push(self.trip_id, new_event("set_quantity", line_key=line_key, quantity=quantity))
         self.sync()
-        return Notice("Removed" if quantity <= 0 else f"Quantity {quantity}")
+        return Notice(tr("notice.removed") if quantity <= 0 else tr("notice.quantity", quantity=quantity))
 
     def change_quantity(self, line_key: str, delta: int) -> Notice:
         current = next((int(line["quantity"]) for line in self._lines() if line["line_key"] == line_key), 0)
@@ -233,23 +240,23 @@ class ShopperSession:
     def checkout(self, unit_qr: str) -> Notice:
         """Bind the trip to the unit whose QR was scanned and authorise the card (retry-safe)."""
         if self.trip_id is None:
-            return Notice("Start a trip first", ok=False)
+            return Notice(tr("notice.start_first"), ok=False)
         self.sync()
         if self.pending():
-            return Notice("Some scans have not reached the store yet: check out when online", ok=False)
+            return Notice(tr("notice.pending_checkout"), ok=False)
         self._checkout_key = self._checkout_key or uuid.uuid4().hex
         try:
             answer = self.client.checkout(self.trip_id, unit_qr, idempotency_key=self._checkout_key)
         except Offline:
             self.online = False
-            return Notice("No connection: scan the unit's code again in a moment", ok=False)
+            return Notice(tr("notice.offline_unit"), ok=False)
         except ApiError as exc:
             self._checkout_key = None
             return Notice(exc.detail, ok=False)
         # A new key for the next checkout (after a recheck the unit shows a new code).
         self._checkout_key = None
         self.trip = answer["trip"]
-        return Notice("Checking out: put your basket on the unit", event="checkout")
+        return Notice(tr("notice.checking_out"), event="checkout")
 
     def follow(self) -> basket_view.VerdictView:
         """Poll the trip once and say where the checkout stands; fetch and keep the receipt once paid."""

@@ -9,6 +9,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from scanner_app.app_i18n import tr
 from scanner_app.barcode import EAN8, EAN13, UPCA, Result, decode
 from scanner_app.decode_worker import DecodeWorker
 from scanner_app.frames import FrameSource
@@ -120,7 +121,7 @@ class ScannerApp(App):
 
     def start_trip(self, store_id: str) -> None:
         if not store_id:
-            self.start_screen.toast.say("Type the store id, or scan the store's code", ok=False)
+            self.start_screen.toast.say(tr("ui.type_or_scan_store"), ok=False)
             return
         self._notify(self.session.start_trip(store_id))
 
@@ -158,11 +159,11 @@ class ScannerApp(App):
     def show_checkout(self) -> None:
         if self.session.status == "recheck":
             self.following = False  # a new unit code is needed after fixing the basket
-        self.checkout_screen.heading.text = "Scan the code on the checkout unit"
+        self.checkout_screen.heading.text = tr("ui.unit_title")
         self.checkout_screen.message.text = ""
         self.checkout_screen.details.clear_widgets()
         self.checkout_screen.show_camera(True)
-        self.checkout_screen.toast.say("Hold the unit's QR code in the box")
+        self.checkout_screen.toast.say(tr("ui.unit_hint"))
         self.screens.current = "checkout"
 
     def show_receipts(self) -> None:
@@ -171,9 +172,9 @@ class ScannerApp(App):
 
     def _resumed(self) -> None:
         pending = self.session.pending()
-        note = f" ({pending} scans still to sync)" if pending else ""
+        note = tr("ui.still_to_sync", count=pending) if pending else ""
         self.show_scan()
-        self.scan_screen.toast.say(f"Welcome back: your basket is as you left it{note}")
+        self.scan_screen.toast.say(tr("ui.welcome_back", note=note))
         if self.session.status in ("checking_out", "flagged"):
             self.show_checkout()
             self.following = True

@@ -6,6 +6,7 @@ turn taps into session calls through the app; none of them talks to the network 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from kivy.uix.boxlayout import BoxLayout
@@ -14,7 +15,8 @@ from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.textinput import TextInput
 
-from scanner_app.basket_view import BasketView, VerdictView, money, weight
+from scanner_app.app_i18n import clock, day, money, tr
+from scanner_app.basket_view import BasketView, VerdictView, weight
 from scanner_app.ui.widgets import GREY, RED, CameraPreview, Toast, button, label, paint_background
 
 if TYPE_CHECKING:
@@ -31,11 +33,11 @@ class KeepBasketDialog:
         self._on_answer, self._answered = on_answer, False
         body = BoxLayout(orientation="vertical", spacing=8, padding=8)
         body.add_widget(label(question, halign="center"))
-        self.keep = button("Keep my basket", lambda: self.answer(False))
-        self.new = button("Start a new trip", lambda: self.answer(True), background_color=GREY)
+        self.keep = button(tr("ui.keep_basket"), lambda: self.answer(False))
+        self.new = button(tr("ui.new_trip_yes"), lambda: self.answer(True), background_color=GREY)
         body.add_widget(self.keep)
         body.add_widget(self.new)
-        self.popup = Popup(title="Already shopping", content=body, size_hint=(0.9, 0.5), auto_dismiss=True)
+        self.popup = Popup(title=tr("ui.already_shopping"), content=body, size_hint=(0.9, 0.5), auto_dismiss=True)
         self.popup.bind(on_dismiss=lambda *_: self.answer(False))
 
     def open(self) -> KeepBasketDialog:
@@ -50,6 +52,15 @@ class KeepBasketDialog:
         self._on_answer(start_new)
 
 
+def _paid_at(iso: str) -> str:
+    """When a receipt was paid, in the phone's time zone, the shopper's way: 03.12.2026 14:05."""
+    try:
+        moment = dt.datetime.fromisoformat(iso).astimezone()
+    except ValueError:
+        return iso[:16].replace("T", " ")
+    return f"{day(moment.date())} {clock(moment)}"
+
+
 def _title(text: str) -> Any:
     return label(text, font_size="22sp", bold=True, size_hint_y=None, height=56, halign="center")
 
@@ -62,17 +73,17 @@ class StartScreen(Screen):
         self.app = app
         root = BoxLayout(orientation="vertical", padding=12, spacing=8)
         paint_background(root)
-        root.add_widget(_title("Scan the store's code to start"))
+        root.add_widget(_title(tr("ui.start_title")))
         self.preview = CameraPreview()
         root.add_widget(self.preview)
-        self.toast = Toast(text="Hold the QR code at the entrance in the box")
+        self.toast = Toast(text=tr("ui.start_hint"))
         root.add_widget(self.toast)
         row = BoxLayout(size_hint_y=None, height=52, spacing=8)
-        self.store_input = TextInput(hint_text="or type the store id", multiline=False, font_size="18sp")
+        self.store_input = TextInput(hint_text=tr("ui.store_id_hint"), multiline=False, font_size="18sp")
         row.add_widget(self.store_input)
-        row.add_widget(button("Start", lambda: app.start_trip(self.store_input.text.strip()), size_hint_x=0.35))
+        row.add_widget(button(tr("ui.start"), lambda: app.start_trip(self.store_input.text.strip()), size_hint_x=0.35))
         root.add_widget(row)
-        root.add_widget(button("Receipts", app.show_receipts, background_color=GREY))
+        root.add_widget(button(tr("ui.receipts"), app.show_receipts, background_color=GREY))
         self.add_widget(root)
 
 
@@ -84,22 +95,20 @@ class ScanScreen(Screen):
         self.app = app
         root = BoxLayout(orientation="vertical", padding=12, spacing=8)
         paint_background(root)
-        root.add_widget(_title("Scan your items"))
+        root.add_widget(_title(tr("ui.scan_title")))
         self.preview = CameraPreview()
         root.add_widget(self.preview)
-        self.toast = Toast(text="Hold a barcode in the box")
+        self.toast = Toast(text=tr("ui.scan_hint"))
         root.add_widget(self.toast)
         row = BoxLayout(size_hint_y=None, height=52, spacing=8)
-        self.code_input = TextInput(
-            hint_text="type the barcode number", multiline=False, input_filter="int", font_size="18sp"
-        )
+        self.code_input = TextInput(hint_text=tr("ui.code_hint"), multiline=False, input_filter="int", font_size="18sp")
         row.add_widget(self.code_input)
-        row.add_widget(button("Add", self._add_typed, size_hint_x=0.3))
+        row.add_widget(button(tr("ui.add"), self._add_typed, size_hint_x=0.3))
         root.add_widget(row)
         row = BoxLayout(size_hint_y=None, height=52, spacing=8)
-        self.basket_button = button("Basket", app.show_basket, background_color=GREY)
+        self.basket_button = button(tr("ui.basket"), app.show_basket, background_color=GREY)
         row.add_widget(self.basket_button)
-        row.add_widget(button("Check out", app.show_checkout))
+        row.add_widget(button(tr("ui.check_out"), app.show_checkout))
         root.add_widget(row)
         self.add_widget(root)
 
@@ -110,8 +119,8 @@ class ScanScreen(Screen):
             self.code_input.text = ""
 
     def update(self, view: BasketView) -> None:
-        pending = f" · {view.pending} to sync" if view.pending else ""
-        self.basket_button.text = f"Basket: {view.item_count} · {view.total}{pending}"
+        pending = tr("ui.to_sync", count=view.pending) if view.pending else ""
+        self.basket_button.text = tr("ui.basket_button", count=view.item_count, total=view.total, pending=pending)
 
 
 class BasketScreen(Screen):
@@ -122,7 +131,7 @@ class BasketScreen(Screen):
         self.app = app
         root = BoxLayout(orientation="vertical", padding=12, spacing=8)
         paint_background(root)
-        root.add_widget(_title("Your basket"))
+        root.add_widget(_title(tr("ui.basket_title")))
         scroll = ScrollView()
         self.rows = GridLayout(cols=1, spacing=6, size_hint_y=None)
         self.rows.bind(minimum_height=self.rows.setter("height"))
@@ -133,15 +142,15 @@ class BasketScreen(Screen):
         self.total = label("", font_size="20sp", bold=True, size_hint_y=None, height=44, halign="right")
         root.add_widget(self.total)
         row = BoxLayout(size_hint_y=None, height=52, spacing=8)
-        row.add_widget(button("Scan more", app.show_scan, background_color=GREY))
-        row.add_widget(button("Check out", app.show_checkout))
+        row.add_widget(button(tr("ui.scan_more"), app.show_scan, background_color=GREY))
+        row.add_widget(button(tr("ui.check_out"), app.show_checkout))
         root.add_widget(row)
         self.add_widget(root)
 
     def update(self, view: BasketView) -> None:
         self.rows.clear_widgets()
         if not view.lines:
-            self.rows.add_widget(label("Nothing scanned yet", size_hint_y=None, height=48))
+            self.rows.add_widget(label(tr("ui.nothing_yet"), size_hint_y=None, height=48))
         for line in view.lines:
             row = BoxLayout(size_hint_y=None, height=60, spacing=6)
             text = f"[b]{line.name}[/b]\n{line.detail}"
@@ -169,11 +178,11 @@ class CheckoutScreen(Screen):
         self.app = app
         root = BoxLayout(orientation="vertical", padding=12, spacing=8)
         paint_background(root)
-        self.heading = _title("Scan the code on the checkout unit")
+        self.heading = _title(tr("ui.unit_title"))
         root.add_widget(self.heading)
         self.preview = CameraPreview()
         root.add_widget(self.preview)
-        self.toast = Toast(text="Hold the unit's QR code in the box")
+        self.toast = Toast(text=tr("ui.unit_hint"))
         root.add_widget(self.toast)
         self.message = label("", size_hint_y=None, height=90)
         root.add_widget(self.message)
@@ -184,9 +193,9 @@ class CheckoutScreen(Screen):
         self.details_scroll.add_widget(self.details)
         root.add_widget(self.details_scroll)
         row = BoxLayout(size_hint_y=None, height=52, spacing=8)
-        self.back = button("Back to basket", app.show_basket, background_color=GREY)
+        self.back = button(tr("ui.back_to_basket"), app.show_basket, background_color=GREY)
         row.add_widget(self.back)
-        self.next = button("Receipts", app.show_receipts)
+        self.next = button(tr("ui.receipts"), app.show_receipts)
         row.add_widget(self.next)
         root.add_widget(row)
         self.add_widget(root)
@@ -212,20 +221,25 @@ class CheckoutScreen(Screen):
                 )
             self.details.add_widget(
                 label(
-                    f"[b]Paid {money(receipt['total_minor'], currency)}[/b]", markup=True, size_hint_y=None, height=34
+                    f"[b]{tr('ui.paid', total=money(receipt['total_minor'], currency))}[/b]",
+                    markup=True,
+                    size_hint_y=None,
+                    height=34,
                 )
             )
         if view.stage == "recheck":
             if view.prompts:
-                self.details.add_widget(label("[b]Please fix:[/b]", markup=True, size_hint_y=None, height=30))
+                self.details.add_widget(
+                    label(f"[b]{tr('ui.please_fix')}[/b]", markup=True, size_hint_y=None, height=30)
+                )
                 for prompt in view.prompts:
                     self.details.add_widget(label(f"• {prompt}", size_hint_y=None, height=28))
-            self.details.add_widget(label("[b]What you scanned:[/b]", markup=True, size_hint_y=None, height=30))
+            self.details.add_widget(label(f"[b]{tr('ui.what_scanned')}[/b]", markup=True, size_hint_y=None, height=30))
             for line in basket.lines:
                 self.details.add_widget(
                     label(f"{line.quantity} × {line.name} ({line.detail})", size_hint_y=None, height=28)
                 )
-            self.back.text = "Fix my basket"
+            self.back.text = tr("ui.fix_basket")
         self.details.add_widget(label("", size_hint_y=None, height=8))
 
 
@@ -237,24 +251,24 @@ class ReceiptsScreen(Screen):
         self.app = app
         root = BoxLayout(orientation="vertical", padding=12, spacing=8)
         paint_background(root)
-        root.add_widget(_title("Receipts"))
+        root.add_widget(_title(tr("ui.receipts")))
         scroll = ScrollView()
         self.rows = GridLayout(cols=1, spacing=6, size_hint_y=None)
         self.rows.bind(minimum_height=self.rows.setter("height"))
         scroll.add_widget(self.rows)
         root.add_widget(scroll)
-        root.add_widget(button("New trip", app.show_start))
+        root.add_widget(button(tr("ui.new_trip"), app.show_start))
         self.add_widget(root)
 
     def update(self, receipts: list[dict[str, Any]]) -> None:
         self.rows.clear_widgets()
         if not receipts:
-            self.rows.add_widget(label("No receipts yet", size_hint_y=None, height=48))
+            self.rows.add_widget(label(tr("ui.no_receipts"), size_hint_y=None, height=48))
         for receipt in receipts:
             currency = str(receipt["currency"])
             items = ", ".join(f"{ln['quantity']}× {ln['name']}" for ln in receipt["lines"])
             text = (
-                f"[b]{receipt['store_id']} · {str(receipt['paid_at'])[:16].replace('T', ' ')}[/b]"
+                f"[b]{receipt['store_id']} · {_paid_at(str(receipt['paid_at']))}[/b]"
                 f"   {money(receipt['total_minor'], currency)}\n{items}"
             )
             self.rows.add_widget(label(text, markup=True, size_hint_y=None, height=64))
