@@ -17,6 +17,7 @@ import uvicorn
 from tests.backend.conftest import free_port
 from validation_unit.evidence import crop_jpeg
 from validation_unit.screen import Prompt, ScreenState, ScreenStateHolder, create_screen_app
+from validation_unit.screen_i18n import LANG_ENV, tr
 
 pytestmark = pytest.mark.browser
 
@@ -92,13 +93,18 @@ def prompts_from_a_basket() -> tuple[Prompt, Prompt]:
     products = [t for t in truth if t.kind == "product" and t.visible_fraction >= 0.5]
     first, second = products[0], products[1]
     return (
-        Prompt(f"Scan 1× {names[first.ref]}", crop_jpeg(frame, tuple(float(v) for v in first.visible_box))),
-        Prompt(f"Take out 1× {names[second.ref]}: you scanned it once", crop_jpeg(frame, second.visible_box)),
+        Prompt(tr("prompt.unscanned", "de", qty=1, name=names[first.ref]), crop_jpeg(frame, first.visible_box)),
+        Prompt(tr("prompt.quantity", "de", qty=1, name=names[second.ref]), crop_jpeg(frame, second.visible_box)),
     )
 
 
-def test_the_screen_follows_the_unit_live(page, screen_url: str, holder: ScreenStateHolder) -> None:
-    holder.set(ScreenState("ready", "Scan this code with the app", "Then put your basket on the tray", "BC:u7:8f3a"))
+def test_the_screen_follows_the_unit_live(page, screen_url: str, holder: ScreenStateHolder, monkeypatch) -> None:
+    monkeypatch.setenv(LANG_ENV, "de")  # the unit's language, as `basketcheck demo` sets it: the page shell follows
+
+    def de(key: str, **params: object) -> str:
+        return tr(key, "de", **params)
+
+    holder.set(ScreenState("ready", de("ready.scan"), de("ready.then_basket"), "BC:u7:8f3a"))
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.goto(screen_url)
@@ -110,7 +116,7 @@ def test_the_screen_follows_the_unit_live(page, screen_url: str, holder: ScreenS
     page.screenshot(path=str(SCREENSHOTS / "unit-ready.png"))
     page.evaluate("() => { window.notReloaded = true; }")  # gone if the page reloads
 
-    holder.set(ScreenState("weighing", "Checking your basket…", "Keep your hands off the tray", progress=0.35))
+    holder.set(ScreenState("weighing", de("checking"), de("checking.still"), progress=0.35))
     page.locator("body[data-phase='weighing']").wait_for(timeout=5_000)
     assert page.locator("#qr").is_hidden()
     assert page.locator("#progress").is_visible()
@@ -120,11 +126,11 @@ def test_the_screen_follows_the_unit_live(page, screen_url: str, holder: ScreenS
     holder.set(
         ScreenState(
             "verdict",
-            "Please check your basket",
-            "Two things don't match what you scanned. Fix them, then put the basket back.",
+            de("headline.RECHECK"),
+            de("detail.RECHECK"),
             verdict="RECHECK",
             prompts=prompts,
-            notices=("Camera unavailable on the left side: weighing only",),
+            notices=(de("notice.camera"),),
         )
     )
     page.locator("body[data-verdict='RECHECK']").wait_for(timeout=5_000)
@@ -141,16 +147,17 @@ def test_the_screen_follows_the_unit_live(page, screen_url: str, holder: ScreenS
     assert background == "rgb(242, 176, 30)"  # amber
     page.screenshot(path=str(SCREENSHOTS / "unit-recheck.png"))
 
-    holder.set(ScreenState("verdict", "All good — thank you!", "Your payment is complete.", verdict="PASS"))
+    holder.set(ScreenState("verdict", de("headline.PASS"), de("detail.PASS"), verdict="PASS"))
     page.locator("body[data-verdict='PASS']").wait_for(timeout=5_000)
     assert page.locator("#prompts").is_hidden() and page.locator("#notices").is_hidden()
-    assert page.locator("#headline").inner_text() == "All good — thank you!"
+    assert page.locator("#headline").inner_text() == "Alles in Ordnung – vielen Dank!"
     assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") == "rgb(29, 107, 47)"
     page.screenshot(path=str(SCREENSHOTS / "unit-pass.png"))
 
-    holder.set(ScreenState("verdict", "Please wait", verdict="FLAG"))
+    holder.set(ScreenState("verdict", de("headline.FLAG"), de("detail.FLAG"), verdict="FLAG"))
     page.locator("body[data-verdict='FLAG']").wait_for(timeout=5_000)
-    assert page.locator("#staff-help").inner_text() == "A staff member will come to help you."
+    assert page.locator("#staff-help").inner_text() == "Gleich kommt jemand vom Personal und hilft Ihnen."
+    assert page.locator("html").get_attribute("lang") == "de"
     assert page.evaluate("() => window.notReloaded") is True
     assert errors == []
 
