@@ -46,10 +46,15 @@ def tr(key: str, lang: str | None = None, **params: object) -> str:
 
 def money(minor: int, currency: str = "EUR", lang: str | None = None) -> str:
     """Integer cents as the shopper's language writes money: ``1,99 €`` in German, ``€1.99`` in English."""
+    from decimal import Decimal
+
     from babel.numbers import format_currency
 
-    # Decimal arithmetic would be exact too; cents / 100 is exact enough for two decimals of any real price.
-    return format_currency(minor / 100, currency, locale=LANGUAGES[lang or app_language()])
+    from backend.domain.money import currency_exponent
+
+    # Decimal, never float: the amount shown is exactly the integer minor units (EUR 2 digits, JPY 0, KWD 3).
+    amount = Decimal(minor).scaleb(-currency_exponent(currency))
+    return format_currency(amount, currency, locale=LANGUAGES[lang or app_language()])
 
 
 def clock(moment: dt.datetime | dt.time, lang: str | None = None) -> str:

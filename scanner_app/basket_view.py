@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF "}
-
 
 def money(minor: int, currency: str = "EUR") -> str:
-    """Integer cents as the shopper reads them: ``money(1234) == "€12.34"``, negatives with a minus."""
-    sign = "-" if minor < 0 else ""
-    whole, cents = divmod(abs(minor), 100)
-    return f"{sign}{_SYMBOLS.get(currency, currency + ' ')}{whole}.{cents:02d}"
+    """Integer cents as the shopper's language writes them: ``€12.34`` in English, ``12,34 €`` in German."""
+    from scanner_app.app_i18n import money as localised
+
+    return localised(minor, currency)
 
 
 def weight(grams: int) -> str:

@@ -9,7 +9,14 @@ from scanner_app.basket_view import basket_view, money, verdict_view, weight
 
 @pytest.mark.parametrize(
     ("minor", "currency", "text"),
-    [(1234, "EUR", "€12.34"), (5, "EUR", "€0.05"), (-199, "USD", "-$1.99"), (100, "SEK", "SEK 1.00")],
+    # CLDR's en-GB formats (the app's English): a foreign dollar is "US$"; German ones are in test_app_i18n.
+    [
+        (1234, "EUR", "€12.34"),
+        (5, "EUR", "€0.05"),
+        (-199, "USD", "-US$1.99"),
+        (100, "SEK", "SEK1.00"),
+        (199, "JPY", "JP¥199"),
+    ],
 )
 def test_money(minor: int, currency: str, text: str) -> None:
     assert money(minor, currency) == text
