@@ -1,4 +1,4 @@
-"""The interface every payment provider implements: authorise, capture, void, each idempotent by key."""
+"""The interface every payment provider implements: authorise, capture, void, refund, each idempotent by key."""
 
 from __future__ import annotations
 
@@ -37,6 +37,13 @@ class Capture:
     currency: str
 
 
+@dataclass(frozen=True)
+class Refund:
+    reference: str
+    amount_minor: int
+    currency: str
+
+
 class PaymentProvider(Protocol):
     name: str
 
@@ -50,4 +57,9 @@ class PaymentProvider(Protocol):
 
     def void(self, *, reference: str, idempotency_key: str) -> None:
         """Release the hold."""
+        ...
+
+    def refund(self, *, reference: str, amount_minor: int, idempotency_key: str) -> Refund:
+        """Give back part or all of a capture; refunds on one capture never sum to more than it. The same key
+        never refunds twice."""
         ...

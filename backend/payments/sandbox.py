@@ -33,7 +33,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from backend.payments.provider import Authorization, Capture, PaymentDeclined, PaymentError, ProviderUnavailable
+from backend.payments.provider import (
+    Authorization,
+    Capture,
+    PaymentDeclined,
+    PaymentError,
+    ProviderUnavailable,
+    Refund,
+)
 
 TEST_CARDS = {
     "tok_visa": "approve",
@@ -65,6 +72,14 @@ holds = Table(
     Column("authorized_minor", Integer, nullable=False),
     Column("captured_minor", Integer, nullable=False, default=0),
     Column("status", String(20), nullable=False),
+)
+
+# Refunded so far per captured authorisation (its own table, so existing sandbox databases gain it).
+refund_totals = Table(
+    "sandbox_provider_refund_totals",
+    metadata,
+    Column("reference", String(64), primary_key=True),
+    Column("refunded_minor", Integer, nullable=False),
 )
 
 
@@ -187,6 +202,56 @@ class SandboxProvider:
             {"reference": reference},
             lambda conn: conn.execute(update(holds).where(holds.c.reference == reference).values(status="voided")),
         )
+
+    def refund(self, *, reference: str, amount_minor: int, idempotency_key: str) -> Refund:
+        result = self._replay(idempotency_key, "refund")
+        if result is None:
+            if amount_minor <= 0:
+                raise PaymentError("a refund must be positive")
+            with self.engine.connect() as conn:
+                hold = conn.execute(select(holds).where(holds.c.reference == reference)).first()
+            if hold is None:
+                raise PaymentError(f"no authorisation {reference}")
+            if hold.status != "captured":
+                raise PaymentError(f"authorisation {reference} is {hold.status}, not captured")
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(insert(refund_totals).values(reference=reference, refunded_minor=0))
+            except IntegrityError:
+                pass  # the row exists already
+            captured = hold.captured_minor
+            left = captured - self.refunded(reference)
+            if amount_minor > left:
+                raise PaymentError(f"cannot refund {amount_minor}: only {left} of the capture {reference} is left")
+            result = {"reference": reference, "amount_minor": amount_minor, "currency": hold.currency}
+            # The conditional UPDATE refuses (0 rows) a refund that would take back more than the capture, also
+            # when two refunds with different keys race.
+            self._record(
+                idempotency_key,
+                "refund",
+                reference,
+                result,
+                lambda conn: conn.execute(
+                    update(refund_totals)
+                    .where(
+                        refund_totals.c.reference == reference,
+                        refund_totals.c.refunded_minor + amount_minor <= captured,
+                    )
+                    .values(refunded_minor=refund_totals.c.refunded_minor + amount_minor)
+                ),
+            )
+            result = self._replay(idempotency_key, "refund")
+            if result is None:
+                raise PaymentError(f"cannot refund {amount_minor}: more than is left of the capture {reference}")
+        return Refund(str(result["reference"]), int(result["amount_minor"]), str(result["currency"]))  # type: ignore[call-overload]
+
+    def refunded(self, reference: str) -> int:
+        """How much the provider has refunded on an authorisation (for tests and reconciliation)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(refund_totals.c.refunded_minor).where(refund_totals.c.reference == reference)
+            ).scalar()
+        return int(value or 0)
 
     def captures(self, reference: str) -> int:
         """How many captures the provider made on an authorisation (for tests and reconciliation)."""
