@@ -234,7 +234,8 @@ def _run_live(args: argparse.Namespace, decide: Any) -> dict[str, Any]:
         catalog = sim.catalog
         products = _products(catalog)
         assert sim.scale_port is not None
-        scale = open_scale(sim.scale_port, **({"dynamic": None} if getattr(args, "no_dynamic", False) else {}))
+        options: dict[str, Any] = {"dynamic": None} if getattr(args, "no_dynamic", False) else {}
+        scale = open_scale(sim.scale_port, **options)
         # The bridge takes its start-up zero from the first stable reading: let it happen on the empty tray.
         scale.wait_for(lambda r: r.stable and r.grams is not None and abs(r.grams) < 5, 20.0)
         camera = Camera(sim.camera_url).start()
