@@ -9,39 +9,20 @@ German ``1,99 €``, ``14:05``, ``03.12.2026``; English ``€1.99``, ``14:05``, 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import string
-from functools import cache
 from pathlib import Path
+
+from backend.domain.locale_texts import LANG_ENV as LANG_ENV  # re-exported: the surfaces' one setting
+from backend.domain.locale_texts import LocaleTexts
+from backend.domain.locale_texts import placeholders as placeholders
 
 LOCALES = Path(__file__).parent / "locales"
 LANGUAGES = {"de": "de_DE", "en": "en_GB"}  # language → the CLDR locale it formats with (24-hour clock in both)
-LANG_ENV = "BASKETCHECK_LANG"
 
 
-@cache
-def catalog(lang: str) -> dict[str, str]:
-    """Every app text of one language, key → text."""
-    with (LOCALES / f"{lang}.json").open(encoding="utf-8") as f:
-        return {str(k): str(v) for k, v in json.load(f).items()}
-
-
-def placeholders(text: str) -> set[str]:
-    """The ``{name}`` fields a text needs."""
-    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
-
-
-def app_language() -> str:
-    """The language the app speaks now."""
-    lang = os.environ.get(LANG_ENV, "en").split("-")[0].split("_")[0].lower()
-    return lang if lang in LANGUAGES else "en"
-
-
-def tr(key: str, lang: str | None = None, **params: object) -> str:
-    """The app text for ``key`` in ``lang`` (the app's language by default), placeholders filled."""
-    text = catalog(lang or app_language()).get(key) or catalog("en").get(key) or key
-    return text.format(**params) if params else text
+_TEXTS = LocaleTexts(LOCALES, LANGUAGES)
+catalog = _TEXTS.catalog  # every app text of one language, key → text
+app_language = _TEXTS.language  # the language the app speaks now
+tr = _TEXTS.tr  # the app text for a key, placeholders filled
 
 
 def money(minor: int, currency: str = "EUR", lang: str | None = None) -> str:
