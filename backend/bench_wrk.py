@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 INSTALL_HINT = "install wrk (Debian/Ubuntu: 'apt-get install wrk'; 'make bench' does it)"
+LEAD_S = 0.3  # the script's LEAD_US: its schedule starts this long after the first connection is up
 # wrk runs this long after the last request is due, to collect the last answers (and times requests out then).
-TAIL_S = 1.0
+TAIL_S = 0.7
 
 # One record per line so that parsing is trivial and a partial run still parses:
 #   BENCH thread <tid> <scheduled> <sent>
@@ -50,6 +51,7 @@ local function now_us()
   return tonumber(ts.tv_sec) * 1e6 + tonumber(ts.tv_nsec) / 1e3
 end
 
+local LEAD_US = 300000
 local counter = 0
 local threads = {}
 function setup(thread)
@@ -81,7 +83,9 @@ end
 
 function delay()
   local now = now_us()
-  if t0 == nil then t0 = now end
+  -- The schedule starts a moment after the first connection is up, so that opening the others (all at once,
+  -- at the start) is not measured as the server's latency.
+  if t0 == nil then t0 = now + LEAD_US end
   if claimed >= total then return 3600000 end  -- the schedule is over: hold the connection idle
   local due = t0 + claimed * interval
   claimed = claimed + 1
@@ -243,7 +247,7 @@ def command(
         f"-c{connections}",
         # wrk stops at -d: the schedule's length plus a tail for the last answers; an answer slower than the
         # tail is missed (and far beyond any latency target).
-        f"-d{math.ceil(seconds + TAIL_S)}s",
+        f"-d{math.ceil(seconds + LEAD_S + TAIL_S)}s",
         f"--timeout={math.ceil(TAIL_S)}s",
         "-s",
         str(script),

@@ -18,7 +18,12 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> Engine:
         # Room for the API's thread pool (40 threads) without making requests queue for a connection.
         kwargs.setdefault("pool_size", 20)
         kwargs.setdefault("max_overflow", 30)
-        kwargs.setdefault("pool_pre_ping", True)
+        # No ping before every checkout: it is a round trip on every request (a tenth of a scan's). A connection
+        # the server dropped (a restart) fails one request, and that failure makes the pool replace every
+        # connection older than it; clients retry (scan events are idempotent, payments carry an
+        # Idempotency-Key). Connections are renewed every half hour anyway, before idle-timeouts in between.
+        kwargs.setdefault("pool_pre_ping", False)
+        kwargs.setdefault("pool_recycle", 1800)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
 

@@ -33,7 +33,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 _bearer = HTTPBearer(auto_error=False, description="the shopper token from POST /v1/shoppers")
 
 
-def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+async def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+    # async: it does no I/O, and a plain def would cost a trip to the thread pool on every shopper request
     if credentials is None or not credentials.credentials:
         raise Problem(401, "unauthenticated", "send 'Authorization: Bearer <token>'")
     return credentials.credentials

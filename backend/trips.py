@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import functools
+from typing import Any
+
+from sqlalchemy import Insert, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import basket
-from backend.catalog import product_info, resolve
-from backend.models import Product, ScanEvent, Trip, Verdict
+from backend.catalog import resolve
+from backend.domain.gs1 import StoreScheme
+from backend.models import Product, ScanEvent, Shopper, Trip, Verdict, utcnow
 from backend.problems import Problem
 from backend.schemas import BasketOut, EventResult, LineOut, Prompt, ScanEventIn, TripOut
 from backend.settings import Settings
+from backend.tokens import token_hash
 
 OPEN_FOR_SCANNING = ("shopping", "recheck")
 
@@ -21,14 +26,36 @@ STAFF_EVENT_PREFIX = "staff-"  # event ids of corrections staff made while resol
 
 def basket_lines(session: Session, trip: Trip, *, shopper_only: bool = False) -> list[basket.Line]:
     """The basket's lines now; ``shopper_only``: as the shopper scanned it, without staff corrections."""
-    rows = session.scalars(select(ScanEvent).where(ScanEvent.trip_id == trip.id)).all()
-    events = [
-        basket.Event(r.event_id, r.action, r.line_key, r.gtin14, r.quantity, r.client_time, r.weight_g, r.price_minor)
-        for r in rows
-        if not (shopper_only and r.event_id.startswith(STAFF_EVENT_PREFIX))
-    ]
-    gtins = {e.gtin14 for e in events}
-    products = {p.gtin14: product_info(p) for p in session.scalars(select(Product).where(Product.gtin14.in_(gtins)))}
+    # One query for the events and their products (a scan answers with the whole basket, so this runs on
+    # every scan): plain rows, not ORM objects, which cost far more to build.
+    rows = session.execute(
+        select(
+            ScanEvent.event_id,
+            ScanEvent.action,
+            ScanEvent.line_key,
+            ScanEvent.gtin14,
+            ScanEvent.quantity,
+            ScanEvent.client_time,
+            ScanEvent.weight_g,
+            ScanEvent.price_minor,
+            Product.name,
+            Product.price_minor,
+            Product.sold_by,
+            Product.weight_mean_g,
+            Product.weight_sd_g,
+        )
+        .join(Product, Product.gtin14 == ScanEvent.gtin14)
+        .where(ScanEvent.trip_id == trip.id)
+    ).all()
+    events = []
+    products: dict[str, basket.ProductInfo] = {}
+    for event_id, action, line_key, gtin14, quantity, client_time, weight_g, price_minor, *product in rows:
+        if shopper_only and event_id.startswith(STAFF_EVENT_PREFIX):
+            continue
+        events.append(basket.Event(event_id, action, line_key, gtin14, quantity, client_time, weight_g, price_minor))
+        if gtin14 not in products:
+            name, unit_price, sold_by, mean_g, sd_g = product
+            products[gtin14] = basket.ProductInfo(name, unit_price, sold_by, mean_g, sd_g)
     return basket.fold(events, products)
 
 
@@ -87,6 +114,55 @@ def _same(row: ScanEvent, event: ScanEventIn, line_key: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=16)
+def _store_scheme(patterns: tuple[str, ...]) -> StoreScheme:
+    return StoreScheme.from_patterns(patterns)
+
+
+def shopper_trip_for_update(session: Session, token: str, trip_id: str) -> Trip:
+    """The trip ``trip_id`` of the shopper holding ``token``, locked for this transaction, in one query.
+
+    An unknown or expired token is 401; someone else's trip is "not found" (404), so trip ids cannot be probed."""
+    now = utcnow()
+    row = session.execute(
+        select(Trip, Shopper.expires_at)
+        .join(Shopper, Shopper.id == Trip.shopper_id)
+        .where(Trip.id == trip_id, Shopper.token_hash == token_hash(token))
+        .with_for_update(of=Trip)
+    ).first()
+    if row is not None and row[1] >= now:
+        trip: Trip = row[0]
+        return trip
+    # The rare way: tell a bad token from a trip that is not the shopper's.
+    expires_at = session.scalar(select(Shopper.expires_at).where(Shopper.token_hash == token_hash(token)))
+    if expires_at is None or expires_at < now:
+        raise Problem(401, "unauthenticated", "unknown or expired shopper token")
+    raise Problem(404, "unknown-trip", f"no trip {trip_id} for this shopper")
+
+
+def _insert_new(session: Session, values: dict[str, Any]) -> bool:
+    """Insert the event unless the trip already has its event id; True if it was new (one round trip)."""
+    dialect = session.get_bind().dialect.name
+    table: Table = ScanEvent.__table__  # type: ignore[assignment]  # declarative: always a Table
+    stmt: Insert
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(table).values(values).on_conflict_do_nothing(index_elements=["trip_id", "event_id"])
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table).values(values).on_conflict_do_nothing(index_elements=["trip_id", "event_id"])
+    else:  # no portable "insert unless present": a savepoint catches the unique constraint
+        try:
+            with session.begin_nested():
+                session.execute(table.insert().values(values))
+        except IntegrityError:
+            return False
+        return True
+    return session.execute(stmt.returning(table.c.id)).first() is not None
+
+
 def record_events(
     session: Session, settings: Settings, trip: Trip, events: list[ScanEventIn], *, staff: bool = False
 ) -> list[EventResult]:
@@ -95,7 +171,7 @@ def record_events(
     Shoppers scan while the trip is open; staff may correct the basket of a flagged trip."""
     if not staff and trip.status not in OPEN_FOR_SCANNING:
         raise Problem(409, "trip-not-open", f"the trip is {trip.status}: scanning is closed")
-    scheme = settings.store_scheme()
+    scheme = _store_scheme(tuple(settings.variable_measure_patterns))
     results: list[EventResult] = []
     for event in events:
         if event.code:
@@ -117,30 +193,29 @@ def record_events(
                 origin.weight_g,
                 origin.price_minor,
             )
-        existing = session.scalar(
-            select(ScanEvent).where(ScanEvent.trip_id == trip.id, ScanEvent.event_id == event.event_id)
+        new = _insert_new(
+            session,
+            {
+                "trip_id": trip.id,
+                "event_id": event.event_id,
+                "action": event.action,
+                "line_key": line_key,
+                "code": event.code or event.line_key or "",
+                "gtin14": gtin14,
+                "quantity": event.quantity,
+                "weight_g": weight_g,
+                "price_minor": price_minor,
+                "client_time": event.client_time,
+                "received_at": utcnow(),
+            },
         )
-        if existing is not None:
-            if not _same(existing, event, line_key):
+        if not new:
+            # A retry, or the same event through another request at the same time: the first one stands.
+            existing = session.scalar(
+                select(ScanEvent).where(ScanEvent.trip_id == trip.id, ScanEvent.event_id == event.event_id)
+            )
+            if existing is not None and not _same(existing, event, line_key):
                 raise Problem(409, "event-id-reused", f"event {event.event_id} was already recorded with other content")
-            results.append(EventResult(event_id=event.event_id, status="duplicate"))
-            continue
-        row = ScanEvent(
-            trip_id=trip.id,
-            event_id=event.event_id,
-            action=event.action,
-            line_key=line_key,
-            code=event.code or event.line_key or "",
-            gtin14=gtin14,
-            quantity=event.quantity,
-            weight_g=weight_g,
-            price_minor=price_minor,
-            client_time=event.client_time,
-        )
-        try:
-            with session.begin_nested():
-                session.add(row)
-        except IntegrityError:  # the same event arrived concurrently through another request
             results.append(EventResult(event_id=event.event_id, status="duplicate"))
             continue
         results.append(EventResult(event_id=event.event_id, status="applied"))
