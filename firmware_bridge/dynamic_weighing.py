@@ -34,8 +34,10 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 # How many of the oldest samples a fit that does not hold tries without (a few fits per sample at most).
 TRIM_STEPS = (0, 1, 2, 3, 5, 8, 12, 18)
@@ -99,6 +101,8 @@ class _Fit:
 
 def _model(x: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Model values and Jacobian (n, 5) for p = (W, a, b, ω, α): W + e^(−αx)(a cos ωx + b sin ωx)."""
+    import numpy as np  # on first use: importing firmware_bridge stays light
+
     w_final, a, b, omega, alpha = p
     env = np.exp(-alpha * x)
     cos, sin = np.cos(omega * x), np.sin(omega * x)
@@ -112,6 +116,8 @@ def _model(x: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _refine(x: np.ndarray, y: np.ndarray, p0: np.ndarray, c: DynamicCriteria) -> tuple[np.ndarray, float, np.ndarray]:
     """Levenberg–Marquardt from the grid's best point: (parameters, residual sum of squares, (JᵀJ)⁻¹)."""
+    import numpy as np  # on first use: importing firmware_bridge stays light
+
     lo = np.array([-np.inf, -np.inf, -np.inf, 2 * math.pi * c.freq_hz[0] * 0.8, 1 / (c.tau_s[1] * 1.5)])
     hi = np.array([np.inf, np.inf, np.inf, 2 * math.pi * c.freq_hz[1] * 1.2, 1 / (c.tau_s[0] * 0.8)])
     p = p0
@@ -150,6 +156,8 @@ def _refine(x: np.ndarray, y: np.ndarray, p0: np.ndarray, c: DynamicCriteria) ->
 
 def _fit_grid(x: np.ndarray, y: np.ndarray, freqs: np.ndarray, taus: np.ndarray) -> _Fit:
     """Linear least squares of y = W + e^(−x/τ)(a cos 2πfx + b sin 2πfx) for every (f, τ) pair given."""
+    import numpy as np  # on first use: importing firmware_bridge stays light
+
     env = np.exp(-x[None, :] / taus[:, None])
     phase = 2 * math.pi * freqs[:, None] * x[None, :]
     basis = np.stack([np.ones_like(env), env * np.cos(phase), env * np.sin(phase)], axis=2)  # (G, n, 3)
@@ -166,6 +174,8 @@ class DynamicWeigher:
     """Feed it (device time, gross grams, e) after every sample; it returns a trusted final weight or None."""
 
     def __init__(self, criteria: DynamicCriteria | None = None) -> None:
+        import numpy as np  # on first use: importing firmware_bridge stays light
+
         self.criteria = c = criteria or DynamicCriteria()
         f_lo, f_hi = c.freq_hz
         t_lo, t_hi = c.tau_s
@@ -248,6 +258,8 @@ class DynamicWeigher:
         return last
 
     def _fit(self, samples: list[tuple[float, float]], e_g: float) -> Estimate:
+        import numpy as np  # on first use: importing firmware_bridge stays light
+
         c = self.criteria
         t = np.array([s[0] for s in samples])
         y = np.array([s[1] for s in samples])
@@ -312,6 +324,8 @@ class DynamicWeigher:
     @staticmethod
     def _trend(x: np.ndarray, y: np.ndarray, freq: float, tau: float, sigma2: float) -> tuple[float, float]:
         """Slope (g/s) and its σ when a linear trend is fitted along with the best ringing."""
+        import numpy as np  # on first use: importing firmware_bridge stays light
+
         env = np.exp(-x / tau)
         w = 2 * math.pi * freq
         basis = np.stack([np.ones_like(x), x - x.mean(), env * np.cos(w * x), env * np.sin(w * x)], axis=1)
