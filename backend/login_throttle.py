@@ -68,22 +68,26 @@ def keys(username: str, address: str | None) -> list[tuple[str, ThrottleRule]]:
     return found
 
 
-def _load(session: Session, key: str) -> Counter | None:
-    row = session.get(StaffLoginFailures, key, with_for_update=True)
+def _account_key(username: str) -> str:
+    return keys(username, None)[0][0]
+
+
+def _counter(row: StaffLoginFailures | None) -> Counter | None:
     return None if row is None else Counter(row.failures, row.first_failed_at, row.locked_until)
 
 
 def wait_seconds(session: Session, username: str, address: str | None, now: dt.datetime) -> float:
-    """How long this sign-in must wait (0: go ahead)."""
-    return max(assess(_load(session, key), now) for key, _ in keys(username, address))
+    """How long this sign-in must wait (0: go ahead). Locks the counters' rows for this transaction."""
+    rows = (session.get(StaffLoginFailures, key, with_for_update=True) for key, _ in keys(username, address))
+    return max(assess(_counter(row), now) for row in rows)
 
 
 def record_failure(session: Session, username: str, address: str | None, now: dt.datetime) -> float:
     """Count a wrong password (committed by the caller); returns how long the account is now locked (0: not)."""
     locked = 0.0
     for key, rule in keys(username, address):
-        counter = after_failure(_load(session, key), rule, now)
-        row = session.get(StaffLoginFailures, key)
+        row = session.get(StaffLoginFailures, key, with_for_update=True)  # already loaded by wait_seconds
+        counter = after_failure(_counter(row), rule, now)
         if row is None:
             row = StaffLoginFailures(key=key)
             session.add(row)
@@ -102,14 +106,12 @@ def record_failure(session: Session, username: str, address: str | None, now: dt
 
 
 def record_success(session: Session, username: str) -> None:
-    row = session.get(StaffLoginFailures, keys(username, None)[0][0])
-    if row is not None:
-        session.delete(row)
+    unlock(session, username)
 
 
 def unlock(session: Session, username: str) -> bool:
     """Clear an account's lockout (a manager's command); True when there was something to clear."""
-    row = session.get(StaffLoginFailures, keys(username, None)[0][0])
+    row = session.get(StaffLoginFailures, _account_key(username))
     if row is None:
         return False
     session.delete(row)
