@@ -63,12 +63,18 @@ class CornerCalibration:
         """Wait for a stable load that satisfies ``predicate``, then for AVERAGE_S more of it at rest.
 
         Stability (1 e) allows a little leftover ringing; calibration wants the load quite still, so the
-        counts are averaged only over a stretch that starts once the scale first calls it stable."""
+        counts are averaged only over a stretch that starts once the scale first calls it stable. A weight
+        dynamic weighing trusts while the tray still rings (``settled_by="dynamic"``) is not enough: the
+        counts averaged here are the raw ones, so the load must be at rest by the classic rule."""
+
+        def at_rest(r: Reading) -> bool:
+            return r.settled_by != "dynamic" and r.stable and predicate(r)
+
         try:
-            first = self.scale.wait_for(lambda r: r.stable and predicate(r), self.step_timeout)
+            first = self.scale.wait_for(at_rest, self.step_timeout)
             t0 = first.device_time_s or 0.0
             return self.scale.wait_for(
-                lambda r: r.stable and predicate(r) and (r.device_time_s or 0.0) >= t0 + AVERAGE_S + 0.2,
+                lambda r: at_rest(r) and (r.device_time_s or 0.0) >= t0 + AVERAGE_S + 0.2,
                 self.step_timeout,
             )
         except ScaleError:

@@ -100,4 +100,9 @@ class PtyPort:
             if timeout > 0:
                 select.select([], [], [], timeout)
             return
-        select.select([master], [], [], timeout)
+        try:
+            select.select([master], [], [], timeout)
+        except (OSError, ValueError):
+            # unplug() closed the master while we waited (it runs on another thread): the port is gone, which
+            # the caller sees on its next read or write. The sleep is cut short, as a command would cut it.
+            return
