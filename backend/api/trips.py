@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend import idempotency, trips, units
+from backend import idempotency, trips, unit_release, units
 from backend.deps import SessionDep, SettingsDep, ShopperDep, bearer_token
 from backend.models import Payment, Shopper, Store, Trip, utcnow
 from backend.payments import settlement
@@ -104,6 +104,11 @@ async def checkout(
     def work() -> tuple[int, CheckoutOut]:
         app = request.app
         settings = app.state.settings
+        unit_id, _nonce = units.parse_qr(body.unit_qr)
+        # A trip left bound to this unit past its time-out frees it now, not at the next periodic round.
+        unit_release.time_out_bound_trips(
+            app.state.sessionmaker, app.state.payment_provider, settings.unit_bound_timeout_s, unit_id=unit_id
+        )
         with app.state.sessionmaker() as session:
             trip = owned_trip(session, shopper, trip_id, lock=True)
             if trip.status not in ("shopping", "checking_out", "recheck"):

@@ -17,7 +17,16 @@ from backend.app import reconcile
 from backend.models import Payment, Trip, UnitEvent, utcnow
 from backend.payments.provider import ProviderUnavailable
 from backend.payments.sandbox import operations
-from tests.backend.conftest import COLA_CODE, UnitActor, checked_out_trip, checkout, staff_login
+from tests.backend.conftest import (
+    COLA_CODE,
+    UnitActor,
+    checked_out_trip,
+    checkout,
+    new_shopper,
+    new_trip,
+    scan,
+    staff_login,
+)
 
 TIMEOUT_S = 300
 
@@ -181,3 +190,21 @@ def test_a_freed_unit_binds_the_same_shopper_again(client: TestClient, unit: Uni
     assert client.post(path, json={"trip_id": trip, "trip_version": version}, headers=csrf).status_code == 200
     again = checkout(client, headers, trip, unit.bind_qr())
     assert again.status_code == 409  # an abandoned trip stays closed: the shopper starts a new one
+
+
+def test_checkout_frees_a_unit_whose_trip_timed_out(
+    client: TestClient, unit: UnitActor, migrated_engine: Engine
+) -> None:
+    _, first = checked_out_trip(client, unit, COLA_CODE)
+    age(migrated_engine, first, TIMEOUT_S - 10)
+    headers = new_shopper(client)
+    trip = new_trip(client, headers)
+    scan(client, headers, trip, COLA_CODE)
+    busy = checkout(client, headers, trip, unit.bind_qr())
+    assert busy.status_code == 409 and busy.json()["type"].endswith("unit-busy")  # 290 s: still the first's
+    age(migrated_engine, first, TIMEOUT_S + 10)
+    # Nobody polled and no periodic round ran: the next checkout itself finds the stale trip and frees the unit.
+    again = checkout(client, headers, trip, unit.bind_qr())
+    assert again.status_code == 200, again.text
+    assert row(migrated_engine, first) == ("abandoned", "voided")
+    assert unit.session()["trip_id"] == trip
