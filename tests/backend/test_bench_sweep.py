@@ -13,7 +13,9 @@ from backend.bench_sweep import SweepPlan, next_rate, ratio, step_figures, summa
 from backend.bench_wrk import StepResult
 
 
-def step(rate: float, latencies_ms: list[float], errors: dict[str, int] | None = None, due: int | None = None) -> StepResult:
+def step(
+    rate: float, latencies_ms: list[float], errors: dict[str, int] | None = None, due: int | None = None
+) -> StepResult:
     errors = errors or {}
     answered = len(latencies_ms)
     return StepResult(
