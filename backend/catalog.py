@@ -38,6 +38,9 @@ def import_rows(session: Session, rows: list[CatalogRow]) -> ImportReport:
             "weight_sd_g": row.weight_sd_g,
             "plu": row.plu,
             "attributes": row.attributes,
+            "vat_rate_bp": row.vat_rate_bp,
+            "deposit_minor": row.deposit_minor,
+            "age_min": row.age_min,
         }
         product = existing.get(row.gtin14)
         if product is None:

@@ -1,7 +1,8 @@
 """The catalog CSV a store exports from its ERP: parsing and validation, all rows or none.
 
 Required columns: ``gtin``, ``name``, ``price_minor``, ``currency``, ``sold_by`` (``piece`` or ``weight``),
-``weight_mean_g``, ``weight_sd_g``. Optional: ``brand``, ``plu``. Any other column is kept as a product
+``weight_mean_g``, ``weight_sd_g``. Optional: ``brand``, ``plu``, ``vat_rate`` (percent: ``19``, ``7``, ``7,0``),
+``deposit_minor`` (Pfand per piece, minor units), ``age_min`` (minimum age to buy: 16, 18). Any other column is kept as a product
 attribute (packaging, size, look hints). Every bad row is reported with its line, column and reason.
 
 The dialect is detected, not assumed: a German Excel "CSV (Trennzeichen-getrennt)" file has semicolons between
@@ -20,11 +21,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from backend.age_check import parse_age_min
 from backend.domain.gs1 import GS1Error, StoreScheme, validate_gtin
 from backend.domain.money import MoneyError, currency_exponent
+from backend.receipts import ReceiptError, parse_vat_rate
 
 REQUIRED = ("gtin", "name", "price_minor", "currency", "sold_by", "weight_mean_g", "weight_sd_g")
-KNOWN = (*REQUIRED, "brand", "plu")
+OPTIONAL = ("brand", "plu", "vat_rate", "deposit_minor", "age_min")
+KNOWN = (*REQUIRED, *OPTIONAL)
 NUMBER_COLUMNS = ("price_minor", "weight_mean_g", "weight_sd_g")
 DELIMITERS = (",", ";", "\t", "|")
 # What Excel makes of a long number it was not told is text: 4006381333931 becomes 4,00638E+12 (or 4.00638E+12).
@@ -95,6 +99,9 @@ class CatalogRow:
     weight_sd_g: float
     plu: str | None
     attributes: dict[str, Any] = field(default_factory=dict)
+    vat_rate_bp: int | None = None  # basis points (1900 = 19 %); None: the file has no rate for it
+    deposit_minor: int = 0
+    age_min: int | None = None
 
 
 @dataclass(frozen=True)
@@ -211,10 +218,41 @@ def parse_catalog(
                 bad("gtin", "a product sold by weight needs a variable-measure item key (prefix 20–29) of the store")
             elif scheme.item_gtin14(scheme.parse(code13).item_reference) != gtin14:
                 bad("gtin", "a variable-measure item key must have its measure digits set to zero")
+        vat_rate_bp = deposit_minor = age_min = None
+        if values.get("vat_rate"):
+            try:
+                vat_rate_bp = parse_vat_rate(values["vat_rate"])
+            except ReceiptError as exc:
+                bad("vat_rate", str(exc))
+        if values.get("deposit_minor"):
+            try:
+                deposit_minor = int(values["deposit_minor"])
+                if deposit_minor < 0:
+                    raise ValueError
+            except ValueError:
+                bad("deposit_minor", f"{raw['deposit_minor']!r} is not a non-negative whole number of minor units")
+        if values.get("age_min"):
+            try:
+                age_min = parse_age_min(values["age_min"])
+            except ValueError as exc:
+                bad("age_min", str(exc))
         attributes = {k: _attribute(v, dialect) for k, v in values.items() if k not in KNOWN and k and v != ""}
         rows.append(
             CatalogRow(
-                line, gtin14, name, values.get("brand", ""), price_minor, currency, sold_by, mean, sd, plu, attributes
+                line,
+                gtin14,
+                name,
+                values.get("brand", ""),
+                price_minor,
+                currency,
+                sold_by,
+                mean,
+                sd,
+                plu,
+                attributes,
+                vat_rate_bp=vat_rate_bp,
+                deposit_minor=deposit_minor or 0,
+                age_min=age_min,
             )
         )
     if errors:

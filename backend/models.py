@@ -92,6 +92,12 @@ class Product(Base):
     plu: Mapped[str | None] = mapped_column(String(10), default=None)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)  # packaging, size, look hints…
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # VAT rate in basis points (1900 = 19 %); None: the catalog did not say (older imports).
+    vat_rate_bp: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Deposit (Pfand) per piece in minor units, charged on top of the price; 0 for none.
+    deposit_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Minimum age to buy it (16 beer and wine, 18 spirits and tobacco); None for no limit.
+    age_min: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class ProductWeightStats(Base):

@@ -121,3 +121,39 @@ def test_a_bad_decimal_number_is_quoted_as_written() -> None:
     with pytest.raises(CatalogError) as info:
         parse_catalog(GERMAN.replace("1,5;;blister", "1,5,5;;blister"))
     assert "'1,5,5' is not a non-negative number" in info.value.errors[0].reason
+
+
+def test_vat_deposit_and_age_are_catalog_fields() -> None:
+    text = (
+        "gtin;name;price_minor;currency;sold_by;weight_mean_g;weight_sd_g;vat_rate;deposit_minor;age_min\n"
+        "4009991000132;Pils 0,5 L;109;EUR;piece;790;12;19 %;8;16\n"
+        "4008123000149;Milch 1 L;119;EUR;piece;1040;8;7,0;;\n"
+    )
+    beer, milk = parse_catalog(text)
+    assert (beer.vat_rate_bp, beer.deposit_minor, beer.age_min) == (1900, 8, 16)
+    assert (milk.vat_rate_bp, milk.deposit_minor, milk.age_min) == (700, 0, None)
+    assert "vat_rate" not in beer.attributes and "age_min" not in beer.attributes
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [("vat_rate", "0.07x", "not a number"), ("deposit_minor", "-25", "non-negative"), ("age_min", "99", "between")],
+)
+def test_bad_vat_deposit_or_age_is_reported_with_its_column(column: str, value: str, reason: str) -> None:
+    text = f"gtin,name,price_minor,currency,sold_by,weight_mean_g,weight_sd_g,{column}\n4009991000132,Pils,109,EUR,piece,790,12,{value}\n"
+    with pytest.raises(CatalogError) as info:
+        parse_catalog(text)
+    (error,) = info.value.errors
+    assert (error.line, error.column) == (2, column) and reason in error.reason
+
+
+def test_the_demo_catalog_has_vat_deposit_and_age() -> None:
+    from pathlib import Path
+
+    import hardware_sim
+
+    text = (Path(hardware_sim.__file__).parent / "data" / "demo_catalog.csv").read_text()
+    rows = {r.name: r for r in parse_catalog(text, store_scheme=DEFAULT_STORE_SCHEME)}
+    assert all(r.vat_rate_bp in (700, 1900) for r in rows.values())
+    assert rows["Hopfen Pils 0.5 L bottle"].age_min == 16 and rows["Highland Single Malt 0.7 L"].age_min == 18
+    assert rows["Fizz Cola 0.33 L can"].deposit_minor == 25 and rows["Alpine Fresh Milk 1 L"].vat_rate_bp == 700

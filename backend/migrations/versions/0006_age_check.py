@@ -7,6 +7,9 @@ Create Date: 2026-12-03 14:00:00
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from alembic import op
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -14,8 +17,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass  # filled in by the change that needs it
+    # Catalog field: the minimum age to buy a product.
+    op.add_column("products", sa.Column("age_min", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("products") as batch:
+        batch.drop_column("age_min")
