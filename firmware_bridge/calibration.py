@@ -23,6 +23,9 @@ CELL_CAPACITY_G = 20000.0
 NOMINAL_COUNTS_PER_GRAM = 2e-3 / CELL_CAPACITY_G * 128 / 0.5 * 2**23
 FILE_VERSION = 1
 DEFAULT_TRAY_MM = (600.0, 400.0)
+# A sample whose cell is this far from the cell's median over an averaging window is a spike or a knock, not
+# the load (~9 g at the nominal gain; the noise is ~38 counts rms, the firmware's spike threshold 20,000).
+OUTLIER_COUNTS = 2000.0
 
 
 class CalibrationError(ValueError):
@@ -124,6 +127,22 @@ class Calibration:
         if not isinstance(data, dict):
             raise CalibrationError(f"calibration file {path} does not hold an object")
         return cls.from_json(data)
+
+
+def robust_mean_counts(samples: Sequence[Sequence[int | float]]) -> tuple[float, ...]:
+    """Per-cell mean of raw samples taken at rest, leaving out every sample with a cell more than
+    :data:`OUTLIER_COUNTS` from that cell's median. Raises :class:`CalibrationError` when fewer than half of the
+    samples are left (the load moved) or there are none."""
+    if not samples:
+        raise CalibrationError("no samples to average")
+    cells = len(samples[0])
+    medians = [sorted(s[i] for s in samples)[len(samples) // 2] for i in range(cells)]
+    kept = [s for s in samples if all(abs(s[i] - medians[i]) <= OUTLIER_COUNTS for i in range(cells))]
+    if 2 * len(kept) < len(samples):
+        raise CalibrationError(
+            f"the load moved while it was measured ({len(samples) - len(kept)} of {len(samples)} samples off)"
+        )
+    return tuple(sum(s[i] for s in kept) / len(kept) for i in range(cells))
 
 
 def two_point(zero_counts: float, loaded_counts: float, known_g: float) -> CellCalibration:

@@ -16,7 +16,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from firmware_bridge.calibration import Calibration
+from firmware_bridge.calibration import Calibration, robust_mean_counts
 from firmware_bridge.dynamic_weighing import DYNAMIC_ON, DynamicCriteria
 from firmware_bridge.link import LinkError, LinkState, SerialLink
 from firmware_bridge.messages import Fault, Hello, Message, Sample, Status, fault_names
@@ -229,14 +229,17 @@ class FirmwareScale(Scale):
             self.engine.clear_tare()
 
     def mean_counts(self, seconds: float) -> tuple[float, ...]:
-        """Per-cell raw counts averaged over the last ``seconds`` of device time (for calibration)."""
+        """Per-cell raw counts averaged over the last ``seconds`` of device time (for calibration).
+
+        Samples with a cell far from that cell's median over the window are left out: the firmware's
+        median-of-3 filter lets a spike through when two come in a row, and one flipped high bit among
+        40 samples would move the mean by thousands of counts."""
         with self._lock:
             recent = list(self.recent_counts)
         if not recent:
             raise ScaleError("no samples from the scale yet")
         newest = recent[-1][0]
-        window = [c for t, c in recent if newest - t <= seconds]
-        return tuple(sum(c[i] for c in window) / len(window) for i in range(len(window[0])))
+        return robust_mean_counts([c for t, c in recent if newest - t <= seconds])
 
     def set_calibration(self, calibration: Calibration, save: bool = True) -> None:
         """Use a new calibration (and write it to this scale's calibration file)."""

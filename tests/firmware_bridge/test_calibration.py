@@ -103,3 +103,21 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_json_layout_is_documented() -> None:
     data = Calibration.nominal().to_json()
     assert json.loads(json.dumps(data))["cells"][2]["position_mm"] == [600.0, 400.0]
+
+
+def test_robust_mean_leaves_out_a_spike_the_firmware_let_through() -> None:
+    from firmware_bridge.calibration import robust_mean_counts
+
+    samples = [(100_000 + (i % 3), 200_000 - (i % 2)) for i in range(40)]
+    plain = robust_mean_counts(samples)
+    samples[17] = (100_000 ^ (1 << 18), 200_000)  # two spikes in a row pass a median-of-3 filter
+    assert robust_mean_counts(samples) == pytest.approx(plain, abs=0.5)
+
+
+def test_robust_mean_refuses_a_load_that_moved() -> None:
+    from firmware_bridge.calibration import CalibrationError, robust_mean_counts
+
+    with pytest.raises(CalibrationError, match="moved"):
+        robust_mean_counts([(0,)] * 10 + [(50_000,)] * 12 + [(90_000,)] * 10)
+    with pytest.raises(CalibrationError):
+        robust_mean_counts([])
