@@ -354,9 +354,12 @@ def _one(
     vision_ok = final.vision is not None and final.vision.camera_ok
     row["vision_only"] = decide(final.expected, None, final.vision, policy, products).kind if vision_ok else None
     fused_ms = (final.shown_at - last_place) * 1000
+    # The detector's time on the way to the verdict (none when it ran while the scale settled).
+    waited_detector_ms = 0.0 if final.looked_ahead else final.detector_s * 1000
+    row["looked_ahead"] = final.looked_ahead
     row["ms"] = {
         "fused": round(fused_ms, 1),
-        "weight_only": round(fused_ms - final.detector_s * 1000, 1),
+        "weight_only": round(fused_ms - waited_detector_ms, 1),
         "vision_only": None,
     }
     # Where the time went: last item landed → trusted weight → picture → verdict on the screen.
@@ -438,6 +441,7 @@ def score(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "catch_rate_in_view": catch_in_view,
             "time_to_verdict_ms": {"p50": _percentile(times, 0.5), "p95": _percentile(times, 0.95)},
             **({"time_parts_ms": _parts(parts)} if mode == "fused" and parts else {}),
+            **({"looked_ahead_share": _looked_ahead_share(rows)} if mode == "fused" else {}),
             "honest_baskets": len(honest),
             "fraud_baskets": counts,
             "fraud_baskets_in_view": counts_in_view,
@@ -453,6 +457,12 @@ def score(rows: list[dict[str, Any]]) -> dict[str, Any]:
     out["fused_verdicts_by_category"] = {k: dict(v) for k, v in sorted(verdicts.items())}
     out["no_verdict"] = [r["scenario"] for r in rows if r.get("fused") is None]
     return out
+
+
+def _looked_ahead_share(rows: list[dict[str, Any]]) -> float | None:
+    """Of the timed verdicts, the share decided on detections made while the scale still settled."""
+    timed = [r for r in rows if r["category"] != "fault" and "looked_ahead" in r]
+    return round(sum(1 for r in timed if r["looked_ahead"]) / len(timed), 4) if timed else None
 
 
 def _parts(parts: list[dict[str, float | None]]) -> dict[str, dict[str, float | None]]:

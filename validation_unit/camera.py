@@ -121,6 +121,23 @@ def looks_frozen(capture: np.ndarray, empty: np.ndarray | None, min_diff: float)
     return float(np.abs(small_a - small_b).mean()) < min_diff
 
 
+SAME_SCENE_MAX_DIFF = 6.0  # grey levels: a block's mean moves less than this with noise and JPEG, far more
+SAME_SCENE_GRID = (32, 24)  # with an item or a hand added, removed or moved
+
+
+def same_scene(a: np.ndarray, b: np.ndarray, max_diff: float = SAME_SCENE_MAX_DIFF) -> bool:
+    """True when two pictures show the same scene: no block of a 32 x 24 grid changed its mean grey level by
+    ``max_diff`` or more (the mean over the whole picture would miss a small item)."""
+    import cv2
+
+    if a.shape != b.shape:
+        return False
+    small = [
+        cv2.resize(cv2.cvtColor(x, cv2.COLOR_BGR2GRAY), SAME_SCENE_GRID, interpolation=cv2.INTER_AREA) for x in (a, b)
+    ]
+    return float(np.abs(small[0].astype(np.int16) - small[1].astype(np.int16)).max()) < max_diff
+
+
 def quiet_opencv() -> None:
     """OpenCV's FFmpeg backend logs every failed connect; the camera thread reports problems itself."""
     os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")

@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -31,11 +32,18 @@ from validation_unit.basket import (
     VisionObservation,
     WeightObservation,
 )
-from validation_unit.camera import Camera, looks_frozen
+from validation_unit.camera import Camera, looks_frozen, same_scene
 from validation_unit.fusion import decide
 from validation_unit.state_machine import Capture, Command, Commit, Machine, Phase, Timing
 
 log = logging.getLogger(__name__)
+
+# Looking ahead: while the scale still settles, the picture taken this long after the basket (or its last
+# change) arrived is read and detected already; hands are usually gone by then. At the capture the picture of
+# the settled basket is compared with it, and the detections are kept only when the scene is the same.
+LOOK_AHEAD_S = 0.15
+
+LookResult = tuple["VisionObservation | None", "tuple[SeenObject, ...]", "np.ndarray | None", float, "float | None"]
 
 
 class BasketSource(Protocol):
@@ -73,6 +81,7 @@ class Outcome:
     detector_s: float = 0.0
     weighed_at: float | None = None  # monotonic: the reading the decision rests on (stable or faulty)
     frame_at: float | None = None  # monotonic: the picture arrived
+    looked_ahead: bool = False  # the detections were made while the scale settled (same scene at the capture)
     committed: bool = False
     verdict_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
@@ -120,6 +129,9 @@ class Station:
         self._source_problem = ""
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._ahead_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="look-ahead")
+        self._ahead: tuple[float, Future[LookResult | None]] | None = None  # (arrived_at it is for, the look)
+        self._ahead_wanted: float | None = None  # the arrival whose early look is still wanted
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
@@ -134,6 +146,7 @@ class Station:
         self._stop.set()
         for thread in self._threads:
             thread.join(5.0)
+        self._ahead_pool.shutdown(wait=False, cancel_futures=True)
 
     def run_forever(self) -> None:
         self.start()
@@ -184,6 +197,7 @@ class Station:
             trip = self._trip
             changed = trip is not None and self._trip_lines is not None and trip.lines != self._trip_lines
             commands += self.machine.trip(trip is not None, changed)
+            self._look_ahead()
             self._run(commands)
             self._show()
             if self.metrics is not None:
@@ -222,7 +236,9 @@ class Station:
             return []
         weight = self._weight(command)
         landed_at = self.machine.landed_at or arrived_at
-        vision, objects, frame, detector_s, frame_at = self._look(command.reading.timestamp, arrived_at, landed_at)
+        (vision, objects, frame, detector_s, frame_at), looked_ahead = self._look_settled(
+            command.reading.timestamp, arrived_at, landed_at
+        )
         decision = decide(expected, weight, vision, self.policy, self.products)
         commands = self._drain()
         if command.attempt != self.machine.attempt:
@@ -242,6 +258,7 @@ class Station:
             detector_s,
             weighed_at=command.reading.timestamp,
             frame_at=frame_at,
+            looked_ahead=looked_ahead,
         )
         self.outcomes = {command.attempt: outcome}
         self._trip_lines = expected.lines
@@ -260,9 +277,57 @@ class Station:
             return WeightObservation(0.0, 0.0, scale_ok=False, fault=", ".join(sorted(r.faults)) or "scale fault")
         return WeightObservation(float(r.grams), max(r.e_g / 2.0, 0.5))
 
-    def _look(
-        self, stable_at: float, arrived_at: float, landed_at: float
-    ) -> tuple[VisionObservation | None, tuple[SeenObject, ...], np.ndarray | None, float, float | None]:
+    def _look_ahead(self) -> None:
+        """Start looking at the basket that arrived while the scale is still settling (once per arrival)."""
+        m = self.machine
+        if self.camera is None or m.phase not in (Phase.ARRIVING, Phase.SETTLING) or m.arrived_at is None:
+            return
+        if self._ahead is not None:
+            if self._ahead[0] == m.arrived_at:
+                return
+            self._ahead[1].cancel()  # an older arrival's look that has not started: not needed any more
+        at, landed = m.arrived_at, m.landed_at or m.arrived_at
+        self._ahead_wanted = at
+        self._ahead = (at, self._ahead_pool.submit(self._look_early, at, landed))
+
+    def _look_early(self, arrived_at: float, landed_at: float) -> LookResult | None:
+        assert self.camera is not None
+        if self.camera.frame_after(arrived_at + LOOK_AHEAD_S, self.frame_timeout_s) is None:
+            return None
+        if self._ahead_wanted != arrived_at:
+            return None  # the scale was faster (or the basket changed): no detector run for nothing
+        return self._look(arrived_at + LOOK_AHEAD_S + 0.05, arrived_at, landed_at)
+
+    def _look_settled(self, stable_at: float, arrived_at: float, landed_at: float) -> tuple[LookResult, bool]:
+        """The look the decision rests on: the early one when the settled basket's picture shows the same scene,
+        else a fresh look at that picture. Returns it and whether it was the early one."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and (
+            ahead[0] != arrived_at or (stable_at < arrived_at + LOOK_AHEAD_S and not ahead[1].done())
+        ):
+            # Another arrival's, or settled before the early picture was even taken: look at the settled one.
+            self._ahead_wanted = None
+            ahead[1].cancel()
+            ahead = None
+        if ahead is not None and self.camera is not None:
+            settled = self.camera.frame_after(max(stable_at - 0.05, arrived_at), self.frame_timeout_s)
+            try:
+                early = ahead[1].result(timeout=self.frame_timeout_s + 5.0)
+            except Exception as exc:  # cancelled, timed out or failed: look again
+                log.debug("look-ahead not usable: %s", exc)
+                early = None
+            if (
+                settled is not None
+                and early is not None
+                and early[2] is not None
+                and early[0] is not None
+                and early[0].camera_ok
+                and same_scene(early[2], settled.bgr)
+            ):
+                return early, True
+        return self._look(stable_at, arrived_at, landed_at), False
+
+    def _look(self, stable_at: float, arrived_at: float, landed_at: float) -> LookResult:
         if self.camera is None:
             return VisionObservation(camera_ok=False, problem="no camera configured"), (), None, 0.0, None
         frame = self.camera.frame_after(max(stable_at - 0.05, arrived_at), self.frame_timeout_s)
