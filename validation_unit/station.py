@@ -32,7 +32,7 @@ from validation_unit.basket import (
     VisionObservation,
     WeightObservation,
 )
-from validation_unit.camera import Camera, looks_frozen, same_scene
+from validation_unit.camera import Camera, Frame, looks_frozen, same_scene
 from validation_unit.fusion import decide
 from validation_unit.state_machine import Capture, Command, Commit, Machine, Phase, Timing
 
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 # change) arrived is read and detected already; hands are usually gone by then. At the capture the picture of
 # the settled basket is compared with it, and the detections are kept only when the scene is the same.
 LOOK_AHEAD_S = 0.15
+MAX_LOOK_AHEAD_S = 15.0  # a basket that takes longer to settle is looked at when it does
 
 LookResult = tuple["VisionObservation | None", "tuple[SeenObject, ...]", "np.ndarray | None", float, "float | None"]
 
@@ -281,51 +282,57 @@ class Station:
         """Start looking at the basket that arrived while the scale is still settling (once per arrival)."""
         m = self.machine
         if self.camera is None or m.phase not in (Phase.ARRIVING, Phase.SETTLING) or m.arrived_at is None:
+            if m.phase is not Phase.CAPTURE:
+                self._ahead_wanted = None  # the basket left (or the scale failed): no capture will come for it
             return
-        if self._ahead is not None:
-            if self._ahead[0] == m.arrived_at:
-                return
-            self._ahead[1].cancel()  # an older arrival's look that has not started: not needed any more
+        if self._ahead is not None and self._ahead[0] == m.arrived_at:
+            return
         at, landed = m.arrived_at, m.landed_at or m.arrived_at
-        self._ahead_wanted = at
+        self._ahead_wanted = at  # an older arrival's look ends after the picture it is on
         self._ahead = (at, self._ahead_pool.submit(self._look_early, at, landed))
 
     def _look_early(self, arrived_at: float, landed_at: float) -> LookResult | None:
+        """Looks at the tray from LOOK_AHEAD_S after the arrival on, again whenever the picture changes (more
+        items put in, a hand leaving), until the capture says stop; returns the last look."""
         assert self.camera is not None
-        if self.camera.frame_after(arrived_at + LOOK_AHEAD_S, self.frame_timeout_s) is None:
-            return None
-        if self._ahead_wanted != arrived_at:
-            return None  # the scale was faster (or the basket changed): no detector run for nothing
-        return self._look(arrived_at + LOOK_AHEAD_S + 0.05, arrived_at, landed_at)
+        after, last = arrived_at + LOOK_AHEAD_S, None
+        give_up = time.monotonic() + MAX_LOOK_AHEAD_S
+        while self._ahead_wanted == arrived_at and time.monotonic() < give_up:
+            frame = self.camera.frame_after(after, min(self.frame_timeout_s, 0.5))
+            if frame is None:
+                return last
+            after = frame.at
+            if last is not None and last[2] is not None and same_scene(last[2], frame.bgr):
+                continue  # nothing changed: the last look stands
+            if self._ahead_wanted != arrived_at:
+                break  # the capture came meanwhile: it decides on its own picture
+            last = self._look_at(frame, landed_at)
+        return last
 
     def _look_settled(self, stable_at: float, arrived_at: float, landed_at: float) -> tuple[LookResult, bool]:
         """The look the decision rests on: the early one when the settled basket's picture shows the same scene,
         else a fresh look at that picture. Returns it and whether it was the early one."""
         ahead, self._ahead = self._ahead, None
-        if ahead is not None and (
-            ahead[0] != arrived_at or (stable_at < arrived_at + LOOK_AHEAD_S and not ahead[1].done())
-        ):
-            # Another arrival's, or settled before the early picture was even taken: look at the settled one.
-            self._ahead_wanted = None
-            ahead[1].cancel()
-            ahead = None
-        if ahead is not None and self.camera is not None:
-            settled = self.camera.frame_after(max(stable_at - 0.05, arrived_at), self.frame_timeout_s)
-            try:
-                early = ahead[1].result(timeout=self.frame_timeout_s + 5.0)
-            except Exception as exc:  # cancelled, timed out or failed: look again
-                log.debug("look-ahead not usable: %s", exc)
-                early = None
-            if (
-                settled is not None
-                and early is not None
-                and early[2] is not None
-                and early[0] is not None
-                and early[0].camera_ok
-                and same_scene(early[2], settled.bgr)
-            ):
-                return early, True
-        return self._look(stable_at, arrived_at, landed_at), False
+        self._ahead_wanted = None  # the early look stops after the picture it is on
+        usable = ahead is not None and ahead[0] == arrived_at and self.camera is not None
+        if usable and ahead is not None and stable_at < arrived_at + LOOK_AHEAD_S and not ahead[1].done():
+            usable = False  # settled before the early picture was even taken: it skips the detector
+        if not usable or ahead is None:
+            return self._look(stable_at, arrived_at, landed_at), False
+        try:
+            early = ahead[1].result(timeout=self.frame_timeout_s + 5.0)
+        except Exception as exc:  # timed out or failed: look again
+            log.debug("look-ahead not usable: %s", exc)
+            early = None
+        if early is None or early[2] is None or early[0] is None or not early[0].camera_ok:
+            return self._look(stable_at, arrived_at, landed_at), False
+        assert self.camera is not None
+        settled = self.camera.frame_after(max(stable_at - 0.05, arrived_at), self.frame_timeout_s)
+        if settled is None:
+            return self._look(stable_at, arrived_at, landed_at), False
+        if same_scene(early[2], settled.bgr):
+            return early, True
+        return self._look_at(settled, landed_at), False
 
     def _look(self, stable_at: float, arrived_at: float, landed_at: float) -> LookResult:
         if self.camera is None:
@@ -334,6 +341,11 @@ class Station:
         if frame is None:
             problem = self.camera.problem or "no picture from the camera"
             return VisionObservation(camera_ok=False, problem=problem), (), None, 0.0, None
+        return self._look_at(frame, landed_at)
+
+    def _look_at(self, frame: Frame, landed_at: float) -> LookResult:
+        """Frozen check, the basket's tare label and the detector on one picture."""
+        assert self.camera is not None
         empty = self.camera.frame_before(landed_at - 0.2)
         if looks_frozen(frame.bgr, empty.bgr if empty is not None else None, self.frozen_diff):
             problem = "the camera picture did not change when the basket arrived (frozen?)"
