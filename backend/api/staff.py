@@ -587,7 +587,9 @@ async def refund_trip(
             amount_minor=body.amount_minor,
             lines=lines or None,
         )
-        refunding.finish(make_session, app.state.payment_provider, refund_id)
+        finished = refunding.finish(make_session, app.state.payment_provider, refund_id)
+        if finished.status == refunding.FAILED:  # a retry of a refund the provider refused for good
+            raise Problem(502, "refund-failed", f"the payment provider refused it: {finished.failure}")
         with make_session() as session:
             refund = session.get(Refund, refund_id)
             trip = session.get(Trip, trip_id)
