@@ -237,3 +237,45 @@ def test_a_crash_after_the_provider_refunded_is_finished_by_the_reconciler_once(
     assert restarted.state.payment_provider.refunded(reference) == 100  # exactly once
     assert balances(migrated_engine)[ledger.REFUNDS] == 100
     assert settlement.reconcile(restarted.state.sessionmaker, restarted.state.payment_provider) == 0
+
+
+def test_a_provider_outage_is_retried_with_the_same_key_and_a_refusal_is_final(
+    app, client, unit, migrated_engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backend.payments.provider import PaymentError, ProviderUnavailable
+
+    trip = paid_trip(client, unit, COLA_CODE)
+    provider = app.state.payment_provider
+    real_refund = provider.refund
+    mia = manager(app)
+    key = uuid.uuid4().hex
+
+    def away(**_kwargs):
+        raise ProviderUnavailable("timeout")
+
+    monkeypatch.setattr(provider, "refund", away)
+    down = refund(mia, trip, {"amount_minor": 80, "reason": "outage"}, key)
+    assert down.status_code == 503 and down.json()["type"].endswith("/payment-provider-unavailable")
+    with Session(migrated_engine) as s:
+        assert s.scalar(select(Refund.status).where(Refund.trip_id == trip)) == "requested"
+    over = refund(mia, trip, {"amount_minor": 120, "reason": "while one is pending"})
+    assert over.status_code == 409 and over.json()["type"].endswith("/refund-exceeds-capture")  # 80 is reserved
+    monkeypatch.setattr(provider, "refund", real_refund)
+    back = refund(mia, trip, {"amount_minor": 80, "reason": "outage"}, key)  # the app retries with its key
+    assert back.status_code == 200 and back.json()["refund"]["status"] == "done"
+    reference = payment_of(migrated_engine, trip).provider_ref
+    assert provider.refunded(reference) == 80
+
+    def no(**_kwargs):
+        raise PaymentError("card closed")
+
+    monkeypatch.setattr(provider, "refund", no)
+    key2 = uuid.uuid4().hex
+    refused = refund(mia, trip, {"amount_minor": 50, "reason": "refused"}, key2)
+    assert refused.status_code == 502 and refused.json()["type"].endswith("/refund-failed")
+    monkeypatch.setattr(provider, "refund", real_refund)
+    again = refund(mia, trip, {"amount_minor": 50, "reason": "refused"}, key2)
+    assert again.status_code == 502  # the same attempt stays refused; a new one needs a new key
+    view = mia[0].get(f"/v1/staff/trips/{trip}/payment").json()
+    assert [r["status"] for r in view["refunds"]] == ["done", "failed"]
+    assert view["refundable_minor"] == COLA - 80 and provider.refunded(reference) == 80
