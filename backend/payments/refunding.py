@@ -236,8 +236,10 @@ def _record_done(session: Session, refund: Refund, payment: Payment, reference: 
             .execution_options(synchronize_session=False)
         )
         trip = session.get(Trip, refund.trip_id)
-        if trip is not None and trip.status in ("shopping", "checking_out", "recheck", "flagged"):
-            trip.status = "abandoned"  # nothing can be charged any more; frees the unit
+        # Nothing can be charged any more: the trip is over (which frees its unit). "passed": a verdict that came
+        # in while the void was on its way, whose capture the voiding status refused.
+        if trip is not None and trip.status in ("shopping", "checking_out", "recheck", "flagged", "passed"):
+            trip.status = "abandoned"
             trip.version += 1
     else:
         given_back = sum(_taken(session, payment.id, (DONE,)))

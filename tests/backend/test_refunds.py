@@ -4,10 +4,12 @@ endpoint, the service, the ledger, the audit record, idempotency, concurrency an
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -279,3 +281,72 @@ def test_a_provider_outage_is_retried_with_the_same_key_and_a_refusal_is_final(
     view = mia[0].get(f"/v1/staff/trips/{trip}/payment").json()
     assert [r["status"] for r in view["refunds"]] == ["done", "failed"]
     assert view["refundable_minor"] == COLA - 80 and provider.refunded(reference) == 80
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgresql"), reason="needs PostgreSQL in DATABASE_URL"
+)
+def test_concurrent_refund_requests_over_http_take_exactly_what_fits(live_server, unit_credentials, migrated_engine):  # type: ignore[no-untyped-def]
+    """On PostgreSQL the payment's row lock serialises refunds: of many racing requests exactly the ones that fit
+    the capture succeed (3 × 60 of 199), the rest are refused cleanly, and the card is refunded exactly that."""
+    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+        unit = UnitActor(http, unit_credentials)
+        trip = paid_trip(http, unit, COLA_CODE)  # type: ignore[arg-type]
+        csrf = staff_login(http, "mia")
+        cookies = dict(http.cookies)
+
+    def send(_: int) -> int:
+        with httpx.Client(base_url=live_server.url, timeout=60, cookies=cookies) as c:
+            return c.post(
+                f"/v1/staff/trips/{trip}/refund",
+                json={"amount_minor": 60, "reason": "race"},
+                headers={**csrf, "Idempotency-Key": uuid.uuid4().hex},
+            ).status_code
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(send, range(16)))
+    assert statuses.count(200) == 3 and set(statuses) <= {200, 409}, statuses
+    reference = payment_of(migrated_engine, trip).provider_ref
+    assert live_server.app.state.payment_provider.refunded(reference) == 180
+    assert balances(migrated_engine)[ledger.REFUNDS] == 180
+
+
+def test_a_crash_after_the_provider_voided_is_finished_by_the_reconciler(
+    app, unit_credentials, migrated_engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backend.payments.sandbox import holds
+
+    client = TestClient(app, raise_server_exceptions=False)
+    _headers, trip = checked_out_trip(client, UnitActor(client, unit_credentials), COLA_CODE)
+
+    def die(*_args, **_kwargs):
+        raise RuntimeError("the process is killed here")
+
+    monkeypatch.setattr(refunding, "_record_done", die)  # the provider has voided; our commit never happens
+    staff_client = TestClient(app, raise_server_exceptions=False)
+    csrf = staff_login(staff_client, "mia")
+    response = staff_client.post(
+        f"/v1/staff/trips/{trip}/refund",
+        json={"reason": "shopper left"},
+        headers={**csrf, "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert response.status_code == 500
+    monkeypatch.undo()
+    payment = payment_of(migrated_engine, trip)
+    assert payment.status == "voiding"  # the intent: no capture can start now
+    with migrated_engine.connect() as conn:
+        assert (
+            conn.execute(select(holds.c.status).where(holds.c.reference == payment.provider_ref)).scalar() == "voided"
+        )
+    with Session(migrated_engine) as s:
+        row = s.scalar(select(Refund).where(Refund.trip_id == trip))
+        assert row is not None and row.status == "requested" and row.kind == "void"
+        row.updated_at = row.updated_at - dt.timedelta(minutes=1)
+        s.commit()
+    assert settlement.reconcile(app.state.sessionmaker, app.state.payment_provider) >= 1
+    with Session(migrated_engine) as s:
+        row = s.scalar(select(Refund).where(Refund.trip_id == trip))
+        assert row is not None and row.status == "done"
+        assert s.scalar(select(Payment.status).where(Payment.trip_id == trip)) == "voided"
+        assert s.scalar(select(Trip.status).where(Trip.id == trip)) == "abandoned"
