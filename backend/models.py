@@ -221,6 +221,7 @@ class Payment(Base):
     captured_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(20))  # authorizing|authorized|capturing|captured|voided|declined
+    # … and, by staff (backend.payments.refunding): voiding, partially_refunded, refunded
     provider: Mapped[str] = mapped_column(String(40))
     provider_ref: Mapped[str | None] = mapped_column(String(100), default=None)
     card_token: Mapped[str] = mapped_column(String(100))
@@ -322,3 +323,27 @@ class FlagEvent(Base):
 
 
 Index("ix_flags_open", Flag.store_id, Flag.status, Flag.priority)
+
+
+class Refund(Base):
+    """A staff refund (of a capture) or void (of an uncaptured hold), and its audit record: who asked, when,
+    for how much and why. Written as ``requested`` before the provider is called (the provider's key is made
+    from the row's id), then ``done`` or ``failed``; the reconciler finishes one a crash left ``requested``."""
+
+    __tablename__ = "refunds"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), index=True)
+    trip_id: Mapped[str] = mapped_column(ForeignKey("trips.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "void" | "refund"
+    amount_minor: Mapped[int] = mapped_column(BigInteger)  # 0 for a void (nothing was taken)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20), default="requested")  # requested | done | failed
+    idempotency_key: Mapped[str] = mapped_column(String(250), unique=True)  # "staff:<id>:<Idempotency-Key>"
+    reason: Mapped[str] = mapped_column(Text)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    lines: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # line key → quantity refunded
+    provider_ref: Mapped[str | None] = mapped_column(String(100), default=None)
+    failure: Mapped[str | None] = mapped_column(String(200), default=None)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,7 +1,7 @@
 """Pure rules for staff refunds and voids (no I/O): what a refund request may take back from a payment.
 
-Only the rules exist so far; the endpoint, the provider call, the ledger booking and the reconciler step are
-not built yet (issue 19, item 1). Amounts are integer minor units.
+The intent row, the provider call, the ledger booking and the reconciler step are in
+``backend.payments.refunding``; the staff endpoint in ``backend.api.staff``. Amounts are integer minor units.
 """
 
 from __future__ import annotations

@@ -147,3 +147,57 @@ class Stats(BaseModel):
     open_flags: int
     resolve_median_s: float | None
     resolve_p90_s: float | None
+
+
+class RefundLineIn(Strict):
+    line_key: str = Field(min_length=1, max_length=80)
+    quantity: int = Field(default=1, ge=1, le=999)
+
+
+class RefundIn(Strict):
+    """A staff refund or void: ``amount_minor``, or ``lines`` (what is given back), or neither (everything
+    left; an uncaptured hold is always voided whole)."""
+
+    amount_minor: int | None = Field(default=None, ge=1, le=2**53)
+    lines: list[RefundLineIn] = Field(default_factory=list, max_length=50)
+    reason: str = Field(min_length=1, max_length=1000)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> RefundIn:
+        if self.amount_minor is not None and self.lines:
+            raise ValueError("give either 'amount_minor' or 'lines', not both")
+        return self
+
+
+class RefundItem(BaseModel):
+    refund_id: str
+    kind: str  # "void" | "refund"
+    amount_minor: int
+    currency: str
+    status: str  # "requested" | "done" | "failed"
+    reason: str
+    staff: str | None
+    lines: dict[str, int] | None
+    failure: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class PaymentView(BaseModel):
+    trip_id: str
+    trip_status: str
+    payment_status: str | None
+    currency: str
+    authorized_minor: int
+    captured_minor: int
+    refunded_minor: int
+    pending_minor: int  # refunds asked for, not yet confirmed by the provider
+    refundable_minor: int
+    voidable: bool
+    lines: list[LineOut]
+    refunds: list[RefundItem]
+
+
+class RefundOut(BaseModel):
+    refund: RefundItem
+    payment: PaymentView

@@ -26,6 +26,7 @@ from backend.models import (
     Flag,
     FlagEvent,
     Payment,
+    Refund,
     Shopper,
     StaffSession,
     StaffUser,
@@ -35,7 +36,7 @@ from backend.models import (
     Verdict,
     utcnow,
 )
-from backend.payments import settlement
+from backend.payments import refunding, settlement
 from backend.problems import Problem
 from backend.schemas import ScanEventIn
 from backend.schemas_staff import (
@@ -45,6 +46,10 @@ from backend.schemas_staff import (
     FlagSummary,
     FreeUnitIn,
     LoginIn,
+    PaymentView,
+    RefundIn,
+    RefundItem,
+    RefundOut,
     ResolveIn,
     ResolveOut,
     ShopperSummary,
@@ -479,3 +484,131 @@ async def events(request: Request, user: StaffDep) -> StreamingResponse:
             hub.unsubscribe(subscription)
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+
+# -- refunds and voids (issue 19) ----------------------------------------------------------------------
+
+
+def _staff_trip(session: Session, user: StaffUser, trip_id: str) -> Trip:
+    trip = session.get(Trip, trip_id)
+    if trip is None or not _visible(user, trip.store_id):
+        raise Problem(404, "unknown-trip", f"no trip {trip_id}")
+    return trip
+
+
+def _payment_view(session: Session, trip: Trip, currency: str) -> PaymentView:
+    payment = session.scalar(select(Payment).where(Payment.trip_id == trip.id))
+    rows = session.execute(
+        select(Refund, StaffUser.username)
+        .outerjoin(StaffUser, StaffUser.id == Refund.staff_id)
+        .where(Refund.trip_id == trip.id)
+        .order_by(Refund.created_at, Refund.id)
+    ).all()
+    money = refunding.totals(session, payment) if payment else None
+    return PaymentView(
+        trip_id=trip.id,
+        trip_status=trip.status,
+        payment_status=payment.status if payment else None,
+        currency=payment.currency if payment else currency,
+        authorized_minor=payment.amount_minor if payment else 0,
+        captured_minor=money.captured_minor if money else 0,
+        refunded_minor=money.refunded_minor if money else 0,
+        pending_minor=money.pending_minor if money else 0,
+        refundable_minor=money.refundable_minor if money else 0,
+        voidable=payment is not None and payment.status == "authorized",
+        lines=[trips.line_out(line) for line in trips.basket_lines(session, trip)],
+        refunds=[_refund_item(r, name) for r, name in rows],
+    )
+
+
+def _refund_item(refund: Refund, staff_name: str | None) -> RefundItem:
+    return RefundItem(
+        refund_id=refund.id,
+        kind=refund.kind,
+        amount_minor=refund.amount_minor,
+        currency=refund.currency,
+        status=refund.status,
+        reason=refund.reason,
+        staff=staff_name,
+        lines=refund.lines,
+        failure=refund.failure,
+        created_at=refund.created_at,
+        updated_at=refund.updated_at,
+    )
+
+
+TripId = Annotated[str, FastApiPath(min_length=1, max_length=32)]
+
+
+@router.get("/trips/{trip_id}/payment", response_model=PaymentView)
+def trip_payment(trip_id: TripId, user: StaffDep, session: SessionDep, settings: SettingsDep) -> PaymentView:
+    """A trip's payment: captured, refunded, what is left to refund, and every refund or void (who, when, why)."""
+    return _payment_view(session, _staff_trip(session, user, trip_id), settings.currency)
+
+
+@router.post(
+    "/trips/{trip_id}/refund",
+    response_model=RefundOut,
+    responses={
+        403: {"description": "only a manager may refund or void"},
+        409: {"description": "the payment does not allow it (problem type: the refusal's code)"},
+        428: {"description": "Idempotency-Key missing"},
+    },
+)
+async def refund_trip(
+    trip_id: TripId,
+    body: RefundIn,
+    request: Request,
+    user: StaffDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """Refund a captured payment (all that is left, ``amount_minor``, or ``lines``) or void an uncaptured hold.
+    Managers only; needs an ``Idempotency-Key`` (a retry gets the first answer, never a second refund). The
+    refund is recorded before the provider is called; one a crash interrupted is finished by the reconciler."""
+    raw = await request.body()
+    app = request.app
+    currency = app.state.settings.currency
+    with app.state.sessionmaker() as session:
+        _staff_trip(session, user, trip_id)
+    if user.role != "manager":
+        raise Problem(403, "forbidden", "only a manager may refund or void a payment")
+    lines: dict[str, int] = {}
+    for item in body.lines:
+        lines[item.line_key] = lines.get(item.line_key, 0) + item.quantity
+
+    def work() -> tuple[int, RefundOut]:
+        make_session = app.state.sessionmaker
+        refund_id = refunding.start(
+            make_session,
+            trip_id=trip_id,
+            staff_id=user.id,
+            key=idempotency.require_key(idempotency_key),
+            reason=body.reason,
+            amount_minor=body.amount_minor,
+            lines=lines or None,
+        )
+        finished = refunding.finish(make_session, app.state.payment_provider, refund_id)
+        if finished.status == refunding.FAILED:  # a retry of a refund the provider refused for good
+            raise Problem(502, "refund-failed", f"the payment provider refused it: {finished.failure}")
+        with make_session() as session:
+            refund = session.get(Refund, refund_id)
+            trip = session.get(Trip, trip_id)
+            assert refund is not None and trip is not None
+            live.publish(
+                session,
+                {
+                    "type": "refund",
+                    "trip_id": trip_id,
+                    "store_id": trip.store_id,
+                    "kind": refund.kind,
+                    "status": refund.status,
+                    "by": user.username,
+                },
+            )
+            session.commit()
+            return 200, RefundOut(
+                refund=_refund_item(refund, user.username), payment=_payment_view(session, trip, currency)
+            )
+
+    scope = f"POST /v1/staff/trips/{trip_id}/refund staff:{user.id}"
+    return await run_in_threadpool(idempotency.respond, app.state.sessionmaker, scope, idempotency_key, raw, work)

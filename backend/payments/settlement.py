@@ -216,7 +216,8 @@ def _void(session: Session, provider: PaymentProvider, payment: Payment) -> None
 
 
 def reconcile(make_session: sessionmaker[Session], provider: PaymentProvider) -> int:
-    """Finish payments a crash left half-done (``authorizing``, ``capturing``); returns how many.
+    """Finish payments a crash left half-done (``authorizing``, ``capturing``, a staff refund or void left
+    ``requested``); returns how many.
 
     Only those untouched for a while: a younger one is probably being settled by a live request."""
     finished = 0
@@ -235,4 +236,8 @@ def reconcile(make_session: sessionmaker[Session], provider: PaymentProvider) ->
                 finished += 1
             except Problem:
                 session.rollback()
+    # Staff refunds and voids a crash left ``requested``: the same provider call again, with the same key.
+    from backend.payments import refunding  # imported here: refunding builds on this module
+
+    finished += refunding.finish_stale(make_session, provider, utcnow() - IN_FLIGHT)
     return finished

@@ -123,3 +123,23 @@ def flag_page(
 def overview_page(request: Request, cookie: StaffCookie = None) -> Response:
     user = _signed_in(request, cookie)
     return _page(request, "overview.html", user) if user else _to_login(request)
+
+
+@router.get("/trips", response_class=HTMLResponse)
+def trips_page(request: Request, id: str = "", cookie: StaffCookie = None) -> Response:
+    """Look a trip up by its ID (``?id=``, from the receipt or a flag); staff see its payment, managers refund."""
+    user = _signed_in(request, cookie)
+    if not user:
+        return _to_login(request)
+    trip_id = id.strip()
+    if trip_id and trip_id.isalnum() and len(trip_id) <= 32:
+        return RedirectResponse(f"/staff/trips/{trip_id}", status_code=303)
+    return _page(request, "trip.html", user, trip_id=None)
+
+
+@router.get("/trips/{trip_id}", response_class=HTMLResponse)
+def trip_page(
+    request: Request, trip_id: Annotated[str, PathParam(pattern=r"^[A-Za-z0-9]{1,32}$")], cookie: StaffCookie = None
+) -> Response:
+    user = _signed_in(request, cookie)
+    return _page(request, "trip.html", user, trip_id=trip_id) if user else _to_login(request)

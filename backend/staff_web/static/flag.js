@@ -109,6 +109,8 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   function render() {
+    $("trip-link").href = `/staff/trips/${encodeURIComponent(flag.trip_id)}`;  // its payment and refunds
+    $("trip-link").hidden = false;
     const status = staff.t(`status.${flag.status}`, {}, flag.status);
     $("flag-status").textContent = flag.owner ? staff.t("status.by", { status, owner: flag.owner }) : status;
     $("flag-summary").textContent = staff.t("flag.summary", { unit: flag.unit_id || "—",
