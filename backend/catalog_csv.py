@@ -2,8 +2,8 @@
 
 Required columns: ``gtin``, ``name``, ``price_minor``, ``currency``, ``sold_by`` (``piece`` or ``weight``),
 ``weight_mean_g``, ``weight_sd_g``. Optional: ``brand``, ``plu``, ``vat_rate`` (percent: ``19``, ``7``, ``7,0``),
-``deposit_minor`` (Pfand per piece, minor units), ``age_min`` (minimum age to buy: 16, 18). Any other column is kept as a product
-attribute (packaging, size, look hints). Every bad row is reported with its line, column and reason.
+``deposit_minor`` (Pfand per piece, minor units), ``age_min`` (minimum age to buy: 16, 18). Any other column is
+kept as a product attribute (packaging, size, look hints). Every bad row is reported with its line, column and reason.
 
 The dialect is detected, not assumed: a German Excel "CSV (Trennzeichen-getrennt)" file has semicolons between
 fields, commas as the decimal mark (``1580,5``), sometimes dots between thousands (``1.580,5``), and is saved

@@ -140,7 +140,8 @@ def test_vat_deposit_and_age_are_catalog_fields() -> None:
     [("vat_rate", "0.07x", "not a number"), ("deposit_minor", "-25", "non-negative"), ("age_min", "99", "between")],
 )
 def test_bad_vat_deposit_or_age_is_reported_with_its_column(column: str, value: str, reason: str) -> None:
-    text = f"gtin,name,price_minor,currency,sold_by,weight_mean_g,weight_sd_g,{column}\n4009991000132,Pils,109,EUR,piece,790,12,{value}\n"
+    header = f"gtin,name,price_minor,currency,sold_by,weight_mean_g,weight_sd_g,{column}\n"
+    text = header + f"4009991000132,Pils,109,EUR,piece,790,12,{value}\n"
     with pytest.raises(CatalogError) as info:
         parse_catalog(text)
     (error,) = info.value.errors
