@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 # Looking ahead: while the scale still settles, the picture taken this long after the basket (or its last
 # change) arrived is read and detected already; hands are usually gone by then. At the capture the picture of
 # the settled basket is compared with it, and the detections are kept only when the scene is the same.
-LOOK_AHEAD_S = 0.15
+LOOK_AHEAD_S = 0.1
 MAX_LOOK_AHEAD_S = 15.0  # a basket that takes longer to settle is looked at when it does
 
 LookResult = tuple["VisionObservation | None", "tuple[SeenObject, ...]", "np.ndarray | None", float, "float | None"]
@@ -133,6 +133,8 @@ class Station:
         self._ahead_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="look-ahead")
         self._ahead: tuple[float, Future[LookResult | None]] | None = None  # (arrived_at it is for, the look)
         self._ahead_wanted: float | None = None  # the arrival whose early look is still wanted
+        self._ahead_busy: float | None = None  # the arrival whose picture the early look is detecting now
+        self._ahead_last: tuple[float, LookResult] | None = None  # the early look's latest result, per arrival
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
@@ -304,9 +306,14 @@ class Station:
             after = frame.at
             if last is not None and last[2] is not None and same_scene(last[2], frame.bgr):
                 continue  # nothing changed: the last look stands
-            if self._ahead_wanted != arrived_at:
-                break  # the capture came meanwhile: it decides on its own picture
-            last = self._look_at(frame, landed_at)
+            self._ahead_busy = arrived_at
+            try:
+                if self._ahead_wanted != arrived_at:
+                    break  # the capture came meanwhile: it decides on its own picture
+                last = self._look_at(frame, landed_at)
+                self._ahead_last = (arrived_at, last)
+            finally:
+                self._ahead_busy = None
         return last
 
     def _look_settled(self, stable_at: float, arrived_at: float, landed_at: float) -> tuple[LookResult, bool]:
@@ -314,16 +321,16 @@ class Station:
         else a fresh look at that picture. Returns it and whether it was the early one."""
         ahead, self._ahead = self._ahead, None
         self._ahead_wanted = None  # the early look stops after the picture it is on
-        usable = ahead is not None and ahead[0] == arrived_at and self.camera is not None
-        if usable and ahead is not None and stable_at < arrived_at + LOOK_AHEAD_S and not ahead[1].done():
-            usable = False  # settled before the early picture was even taken: it skips the detector
-        if not usable or ahead is None:
+        if ahead is None or ahead[0] != arrived_at or self.camera is None:
             return self._look(stable_at, arrived_at, landed_at), False
-        try:
-            early = ahead[1].result(timeout=self.frame_timeout_s + 5.0)
-        except Exception as exc:  # timed out or failed: look again
-            log.debug("look-ahead not usable: %s", exc)
-            early = None
+        early: LookResult | None = None
+        if self._ahead_busy == arrived_at:  # detecting a picture right now: that look is nearly done
+            try:
+                early = ahead[1].result(timeout=self.frame_timeout_s + 5.0)
+            except Exception as exc:  # timed out or failed: look again
+                log.debug("look-ahead not usable: %s", exc)
+        elif self._ahead_last is not None and self._ahead_last[0] == arrived_at:
+            early = self._ahead_last[1]  # the latest finished look (the worker waits for a change)
         if early is None or early[2] is None or early[0] is None or not early[0].camera_ok:
             return self._look(stable_at, arrived_at, landed_at), False
         assert self.camera is not None
