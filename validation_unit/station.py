@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 # Looking ahead: while the scale still settles, the picture taken this long after the basket (or its last
 # change) arrived is read and detected already; hands are usually gone by then. At the capture the picture of
 # the settled basket is compared with it, and the detections are kept only when the scene is the same.
-LOOK_AHEAD_S = 0.1
+LOOK_AHEAD_S = 0.05
 MAX_LOOK_AHEAD_S = 15.0  # a basket that takes longer to settle is looked at when it does
 
 LookResult = tuple["VisionObservation | None", "tuple[SeenObject, ...]", "np.ndarray | None", float, "float | None"]
@@ -133,7 +133,7 @@ class Station:
         self._ahead_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="look-ahead")
         self._ahead: tuple[float, Future[LookResult | None]] | None = None  # (arrived_at it is for, the look)
         self._ahead_wanted: float | None = None  # the arrival whose early look is still wanted
-        self._ahead_busy: float | None = None  # the arrival whose picture the early look is detecting now
+        self._ahead_busy: tuple[float, Frame] | None = None  # (arrival, picture) the early look is detecting now
         self._ahead_last: tuple[float, LookResult] | None = None  # the early look's latest result, per arrival
 
     # -- lifecycle ---------------------------------------------------------------------------------------
@@ -306,7 +306,7 @@ class Station:
             after = frame.at
             if last is not None and last[2] is not None and same_scene(last[2], frame.bgr):
                 continue  # nothing changed: the last look stands
-            self._ahead_busy = arrived_at
+            self._ahead_busy = (arrived_at, frame)
             try:
                 if self._ahead_wanted != arrived_at:
                     break  # the capture came meanwhile: it decides on its own picture
@@ -324,20 +324,20 @@ class Station:
         if ahead is None or ahead[0] != arrived_at or self.camera is None:
             return self._look(stable_at, arrived_at, landed_at), False
         early: LookResult | None = None
-        if self._ahead_busy == arrived_at:  # detecting a picture right now: that look is nearly done
-            try:
+        settled = self.camera.frame_after(max(stable_at - 0.05, arrived_at), self.frame_timeout_s)
+        if settled is None:
+            problem = self.camera.problem or "no picture from the camera"
+            return (VisionObservation(camera_ok=False, problem=problem), (), None, 0.0, None), False
+        busy = self._ahead_busy
+        if busy is not None and busy[0] == arrived_at and same_scene(busy[1].bgr, settled.bgr):
+            try:  # detecting the settled scene right now: that look is nearly done
                 early = ahead[1].result(timeout=self.frame_timeout_s + 5.0)
             except Exception as exc:  # timed out or failed: look again
                 log.debug("look-ahead not usable: %s", exc)
         elif self._ahead_last is not None and self._ahead_last[0] == arrived_at:
             early = self._ahead_last[1]  # the latest finished look (the worker waits for a change)
-        if early is None or early[2] is None or early[0] is None or not early[0].camera_ok:
-            return self._look(stable_at, arrived_at, landed_at), False
-        assert self.camera is not None
-        settled = self.camera.frame_after(max(stable_at - 0.05, arrived_at), self.frame_timeout_s)
-        if settled is None:
-            return self._look(stable_at, arrived_at, landed_at), False
-        if same_scene(early[2], settled.bgr):
+        usable = early is not None and early[2] is not None and early[0] is not None and early[0].camera_ok
+        if early is not None and usable and early[2] is not None and same_scene(early[2], settled.bgr):
             return early, True
         return self._look_at(settled, landed_at), False
 
