@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import Insert, Table, select
+from sqlalchemy import Insert, Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -119,17 +119,21 @@ def _store_scheme(patterns: tuple[str, ...]) -> StoreScheme:
     return StoreScheme.from_patterns(patterns)
 
 
+# Built once: the statement every scan runs first (building it each time cost more than compiling, cached).
+_SHOPPER_TRIP_FOR_UPDATE = (
+    select(Trip, Shopper.expires_at)
+    .join(Shopper, Shopper.id == Trip.shopper_id)
+    .where(Trip.id == bindparam("trip_id"), Shopper.token_hash == bindparam("token_hash"))
+    .with_for_update(of=Trip)
+)
+
+
 def shopper_trip_for_update(session: Session, token: str, trip_id: str) -> Trip:
     """The trip ``trip_id`` of the shopper holding ``token``, locked for this transaction, in one query.
 
     An unknown or expired token is 401; someone else's trip is "not found" (404), so trip ids cannot be probed."""
     now = utcnow()
-    row = session.execute(
-        select(Trip, Shopper.expires_at)
-        .join(Shopper, Shopper.id == Trip.shopper_id)
-        .where(Trip.id == trip_id, Shopper.token_hash == token_hash(token))
-        .with_for_update(of=Trip)
-    ).first()
+    row = session.execute(_SHOPPER_TRIP_FOR_UPDATE, {"trip_id": trip_id, "token_hash": token_hash(token)}).first()
     if row is not None and row[1] >= now:
         trip: Trip = row[0]
         return trip
@@ -140,27 +144,36 @@ def shopper_trip_for_update(session: Session, token: str, trip_id: str) -> Trip:
     raise Problem(404, "unknown-trip", f"no trip {trip_id} for this shopper")
 
 
-def _insert_new(session: Session, values: dict[str, Any]) -> bool:
-    """Insert the event unless the trip already has its event id; True if it was new (one round trip)."""
-    dialect = session.get_bind().dialect.name
+@functools.lru_cache(maxsize=4)
+def _insert_unless_present(dialect: str) -> Insert | None:
+    """The dialect's "insert unless the trip has this event id, returning the new id", built once; None: none."""
     table: Table = ScanEvent.__table__  # type: ignore[assignment]  # declarative: always a Table
     stmt: Insert
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        stmt = pg_insert(table).values(values).on_conflict_do_nothing(index_elements=["trip_id", "event_id"])
+        stmt = pg_insert(table).on_conflict_do_nothing(index_elements=["trip_id", "event_id"])
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        stmt = sqlite_insert(table).values(values).on_conflict_do_nothing(index_elements=["trip_id", "event_id"])
-    else:  # no portable "insert unless present": a savepoint catches the unique constraint
+        stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=["trip_id", "event_id"])
+    else:
+        return None
+    return stmt.returning(table.c.id)
+
+
+def _insert_new(session: Session, values: dict[str, Any]) -> bool:
+    """Insert the event unless the trip already has its event id; True if it was new (one round trip)."""
+    stmt = _insert_unless_present(session.get_bind().dialect.name)
+    if stmt is None:  # no portable "insert unless present": a savepoint catches the unique constraint
+        table: Table = ScanEvent.__table__  # type: ignore[assignment]  # declarative: always a Table
         try:
             with session.begin_nested():
                 session.execute(table.insert().values(values))
         except IntegrityError:
             return False
         return True
-    return session.execute(stmt.returning(table.c.id)).first() is not None
+    return session.execute(stmt, values).first() is not None
 
 
 def record_events(
@@ -175,7 +188,7 @@ def record_events(
     results: list[EventResult] = []
     for event in events:
         if event.code:
-            resolved = resolve(session, event.code, event.symbology, scheme, settings.currency)
+            resolved = resolve(session, event.code, event.symbology, scheme, settings.currency, row=True)
             line_key, gtin14 = resolved.line_key, resolved.product.gtin14
             weight_g, price_minor = resolved.scanned.weight_g, resolved.scanned.price_minor
         else:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from sqlalchemy import Row
 
 from backend.catalog import resolve
 from backend.deps import SessionDep, SettingsDep
@@ -15,7 +16,8 @@ from backend.schemas import LookupOut, ProductOut
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
 
 
-def product_out(product: Product) -> ProductOut:
+def product_out(product: Product | Row[Any]) -> ProductOut:
+    """The product as the API shows it, from an ORM product or a plain row of the products table."""
     return ProductOut.model_validate(product, from_attributes=True)
 
 
