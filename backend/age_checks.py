@@ -139,7 +139,10 @@ def _open(session: Session, trip: Trip, lines: list[rules.BasketLine]) -> None:
     except IntegrityError:
         session.rollback()
         return
-    live.publish(session, {"type": "age_check", "age_check_id": row.id, "trip_id": trip.id, "event": "opened"})
+    live.publish(
+        session,
+        {"type": "age_check", "age_check_id": row.id, "trip_id": trip.id, "store_id": trip.store_id, "event": "opened"},
+    )
     live.publish(session, {"type": "trip", "trip_id": trip.id, "status": WAITING})
     session.commit()
 
@@ -191,7 +194,10 @@ def decide(
     if action != "cancel":
         trip.status = "passed"
         trip.version += 1
-    live.publish(session, {"type": "age_check", "age_check_id": row.id, "trip_id": trip.id, "event": new.state})
+    live.publish(
+        session,
+        {"type": "age_check", "age_check_id": row.id, "trip_id": trip.id, "store_id": row.store_id, "event": new.state},
+    )
     return trip.id
 
 
@@ -207,7 +213,16 @@ def cancel_open(session: Session, trip_id: str) -> bool:
         .execution_options(synchronize_session=False)
     )
     if done.rowcount == 1:  # type: ignore[attr-defined]
-        live.publish(session, {"type": "age_check", "age_check_id": row.id, "trip_id": trip_id, "event": "cancelled"})
+        live.publish(
+            session,
+            {
+                "type": "age_check",
+                "age_check_id": row.id,
+                "trip_id": trip_id,
+                "store_id": row.store_id,
+                "event": "cancelled",
+            },
+        )
         return True
     return False
 

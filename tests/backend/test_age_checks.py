@@ -58,7 +58,11 @@ def captures(app: FastAPI, engine: Engine, trip: str) -> tuple[int, int, int]:
         assert payment is not None and payment.provider_ref
         booked = s.scalars(select(LedgerEntry).where(LedgerEntry.transaction_id == f"capture-{payment.id}")).all()
         amount = payment.captured_minor if payment.status == "captured" else 0
-        return app.state.payment_provider.captures(payment.provider_ref), amount, len({e.transaction_id for e in booked})
+        return (
+            app.state.payment_provider.captures(payment.provider_ref),
+            amount,
+            len({e.transaction_id for e in booked}),
+        )
 
 
 def staff(client: TestClient, username: str = "alice") -> dict[str, str]:
