@@ -214,3 +214,22 @@ def test_capture_refuses_while_a_check_is_open_or_cancelled(app, client, unit, m
     assert cancelled.value.type == "age-check-cancelled"
     assert state(migrated_engine, trip)[1] == "authorized"
     assert captures(app, migrated_engine, trip) == (0, 0, 0)
+
+
+def test_the_units_backend_client_learns_the_check_and_its_decision(app, client, unit, migrated_engine) -> None:
+    from validation_unit.backend_client import BackendClient, Credentials
+
+    creds = Credentials(unit.credentials.unit_id, "demo", "http://testserver", unit.credentials.private_key)
+    backend = BackendClient("http://testserver", creds)
+    backend.http = client  # the real app, in process
+    passed(client, unit, COLA_CODE, BEER_CODE)
+    assert backend.session() is None and backend.age_check == "open"  # nothing to validate: the shopper waits
+    csrf = staff(client)
+    assert decide(client, csrf, open_check(client, csrf), "confirm").status_code == 200
+    assert backend.session() is None and backend.age_check == "confirmed"
+    with Session(migrated_engine) as s:  # a while later the screen is back to normal
+        row = s.scalar(select(AgeCheck))
+        assert row is not None and row.decided_at is not None
+        row.decided_at -= dt.timedelta(minutes=5)
+        s.commit()
+    assert backend.session() is None and backend.age_check is None
