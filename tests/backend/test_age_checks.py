@@ -233,3 +233,23 @@ def test_the_units_backend_client_learns_the_check_and_its_decision(app, client,
         row.decided_at -= dt.timedelta(minutes=5)
         s.commit()
     assert backend.session() is None and backend.age_check is None
+
+
+def test_a_flag_resolved_by_adding_beer_waits_for_the_age_check_too(app, client, unit, migrated_engine) -> None:
+    import uuid
+
+    _headers, trip = checked_out_trip(client, unit, COLA_CODE)
+    flagged = unit.send_verdict(unit.verdict_body(unit.session(), "FLAG"))
+    assert flagged.status_code == 200, flagged.text
+    flag_id = flagged.json()["flag_id"]
+    csrf = staff(client)
+    assert client.post(f"/v1/staff/flags/{flag_id}/claim", json={"version": 1}, headers=csrf).status_code == 200
+    body = {"version": 2, "resolution": "add_items", "reason": "beer not scanned", "add": [{"code": BEER_CODE}]}
+    resolved = client.post(
+        f"/v1/staff/flags/{flag_id}/resolve", json=body, headers={**csrf, "Idempotency-Key": uuid.uuid4().hex}
+    )
+    assert resolved.status_code == 200, resolved.text
+    assert resolved.json()["trip_status"] == "age_check" and resolved.json()["payment_status"] == "authorized"
+    done = decide(client, csrf, open_check(client, csrf), "confirm")
+    assert done.status_code == 200 and done.json()["charged_minor"] == COLA + BEER
+    assert state(migrated_engine, trip) == ("paid", "captured", "confirmed")
