@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from backend import age_check as rules
 from backend import live, trips
-from backend.models import AgeCheck, Product, Trip, utcnow
+from backend.models import AgeCheck, Payment, Product, Trip, utcnow
 from backend.problems import Problem
 from backend.schemas import ScanEventIn
 from backend.settings import Settings
@@ -166,6 +166,13 @@ def decide(
     assert trip is not None
     if action != "cancel" and trip.status != WAITING:
         raise Problem(409, "age-check-closed", f"the trip is {trip.status}: reload", version=row.version)
+    payment = session.scalar(select(Payment).where(Payment.trip_id == trip.id))
+    if action != "cancel" and (payment is None or payment.status in ("voiding", "voided", "declined")):
+        # A manager released the hold meanwhile (staff void): nothing can be charged, so the trip is over.
+        cancel_open(session, trip.id)
+        trip.status, trip.version = "abandoned", trip.version + 1
+        session.commit()
+        raise Problem(409, "age-check-cancelled", "the card hold was released meanwhile: nothing can be charged")
     now = utcnow()
     done = session.execute(
         update(AgeCheck)

@@ -253,3 +253,33 @@ def test_a_flag_resolved_by_adding_beer_waits_for_the_age_check_too(app, client,
     done = decide(client, csrf, open_check(client, csrf), "confirm")
     assert done.status_code == 200 and done.json()["charged_minor"] == COLA + BEER
     assert state(migrated_engine, trip) == ("paid", "captured", "confirmed")
+
+
+def test_a_hold_voided_by_a_manager_meanwhile_ends_the_check(app, client, unit, migrated_engine) -> None:
+    import uuid
+
+    trip, _ = passed(client, unit, COLA_CODE, BEER_CODE)
+    csrf = staff(client)
+    check = open_check(client, csrf)
+    with TestClient(app) as mia:
+        mia_csrf = staff(mia, "mia")
+        voided = mia.post(
+            f"/v1/staff/trips/{trip}/refund",
+            json={"reason": "shopper left"},
+            headers={**mia_csrf, "Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert voided.status_code == 200, voided.text
+    late = decide(client, csrf, check, "confirm")
+    assert late.status_code == 409 and late.json()["type"].endswith("/age-check-cancelled")
+    assert state(migrated_engine, trip) == ("abandoned", "voided", "cancelled")
+    assert client.get("/v1/staff/age-checks").json() == []
+
+
+def test_the_shopper_giving_up_cancels_the_check(app, client, unit, migrated_engine) -> None:
+    import uuid
+
+    headers, trip = checked_out_trip(client, unit, BEER_CODE)
+    assert unit.send_verdict(unit.verdict_body(unit.session(), "PASS")).status_code == 200
+    gave_up = client.post(f"/v1/trips/{trip}/abandon", headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+    assert gave_up.status_code == 200, gave_up.text
+    assert state(migrated_engine, trip) == ("abandoned", "voided", "cancelled")
