@@ -283,3 +283,19 @@ def test_the_shopper_giving_up_cancels_the_check(app, client, unit, migrated_eng
     gave_up = client.post(f"/v1/trips/{trip}/abandon", headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
     assert gave_up.status_code == 200, gave_up.text
     assert state(migrated_engine, trip) == ("abandoned", "voided", "cancelled")
+
+
+def test_two_staff_deciding_at_once_capture_exactly_once(app, client, unit, migrated_engine) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    trip, _ = passed(client, unit, COLA_CODE, BEER_CODE)
+    check = open_check(client, staff(client))
+    with TestClient(app) as alice, TestClient(app) as bob:
+        people = [(alice, staff(alice, "alice"), "confirm"), (bob, staff(bob, "bob"), "refuse")]
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda p: decide(p[0], p[1], check, p[2]), people))
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [200, 409], [a.text for a in answers]
+    winner = next(a.json() for a in answers if a.status_code == 200)
+    assert captures(app, migrated_engine, trip) == (1, winner["charged_minor"], 1)
+    assert winner["charged_minor"] in (COLA, COLA + BEER)
