@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 from firmware_bridge.reading import Reading
 from validation_unit.screen_state import screen_state
 from validation_unit.state_machine import Machine, Phase, Timing
@@ -43,3 +45,54 @@ def test_the_decision_is_shown_then_the_unit_serves_the_next_shopper() -> None:
     assert bound.phase == "ready" and bound.headline == "Stellen Sie Ihren Korb auf die Waage"
     none = screen_state(empty, None, qr_text="QR", has_trip=False, camera_ok=True, lang="de", age_check=None)
     assert none.headline == "Scannen Sie diesen Code mit der App"
+
+
+class WaitingSource:
+    """A basket source whose backend says this unit's age check is open (then decided)."""
+
+    def __init__(self) -> None:
+        self.status: str | None = "open"
+        self.qr_asked = 0
+
+    def current(self) -> None:
+        return None
+
+    def age_check(self) -> str | None:
+        return self.status
+
+    def bind_qr(self) -> str:
+        self.qr_asked += 1
+        return "BASKETCHECK-UNIT:u1:n1"
+
+    def heartbeat(self, state: str, health: dict[str, object]) -> None:
+        pass
+
+
+def test_the_station_shows_the_wait_from_its_source_and_offers_no_code_meanwhile(monkeypatch) -> None:
+    import threading
+
+    from validation_unit.screen import ScreenStateHolder
+    from validation_unit.screen_i18n import LANG_ENV
+    from validation_unit.station import Station
+
+    monkeypatch.setenv(LANG_ENV, "de")
+    source, holder = WaitingSource(), ScreenStateHolder()
+    station = Station(scale=None, camera=None, detector=None, source=source, unit_id="u1", screen=holder, poll_s=0.01)  # type: ignore[arg-type]
+    station.machine.reading(Reading(timestamp=0.0, grams=0.0, stable=True, faults=frozenset()))
+    watcher = threading.Thread(target=station._watch, daemon=True)
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 5
+        while station._age_check != "open" and time.monotonic() < deadline:
+            station._stop.wait(0.01)
+        station._show()
+        assert holder.get().headline == "Bitte warten: Ein Mitarbeiter prüft Ihr Alter."
+        assert source.qr_asked == 0  # no code for another shopper while this one waits
+        source.status = "confirmed"
+        while source.qr_asked == 0 and time.monotonic() < deadline:
+            station._stop.wait(0.01)
+        station._show()
+        assert holder.get().headline == "Alter bestätigt – vielen Dank!" and holder.get().qr_text
+    finally:
+        station._stop.set()
+        watcher.join(2)
