@@ -19,7 +19,16 @@ from backend.catalog_csv import parse_catalog
 from backend.models import AgeCheck, LedgerEntry, Payment, Trip, utcnow
 from backend.payments import settlement
 from backend.problems import Problem
-from tests.backend.conftest import COLA_CODE, UnitActor, checked_out_trip, staff_login
+from tests.backend.conftest import (
+    COLA_CODE,
+    UnitActor,
+    checked_out_trip,
+    checkout,
+    new_shopper,
+    new_trip,
+    scan,
+    staff_login,
+)
 
 BEER_CATALOG = """gtin,name,brand,price_minor,currency,sold_by,weight_mean_g,weight_sd_g,plu,packaging,age_min
 4009991000132,Hopfen Pils 0.5 L,Hopfen,109,EUR,piece,790,12,,bottle,16
@@ -96,6 +105,11 @@ def test_beer_waits_for_staff_then_confirm_captures_once(app, client, unit, migr
     # The unit's poll says so (no trip to validate: the shopper waits), and a second shopper cannot bind.
     session = unit.session()
     assert session["trip_id"] is None and session["age_check"]["status"] == "open"
+    other = new_shopper(client)
+    second = new_trip(client, other)
+    scan(client, other, second, COLA_CODE)
+    busy = checkout(client, other, second, unit.bind_qr())
+    assert busy.status_code == 409 and busy.json()["type"].endswith("/unit-busy")
     # The reconciler's round re-settles passed trips: an open check is never captured meanwhile.
     settlement.reconcile(app.state.sessionmaker, app.state.payment_provider)
     assert state(migrated_engine, trip)[1] == "authorized"
