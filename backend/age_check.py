@@ -11,8 +11,8 @@ the shopper leaves the restricted items with staff. When nothing is left to char
 Sending the whole trip to staff would block a shopper over one bottle of beer, and charging for an item the
 shopper may not take is wrong.
 
-Only the rules exist so far; the table, the endpoint, the capture gate and the dashboard page are not built
-yet (issue 19, age-check half).
+The table, the capture gate, the staff endpoints and the unit's state are in :mod:`backend.age_checks`, which
+applies these rules (issue 19).
 """
 
 from __future__ import annotations

@@ -347,3 +347,27 @@ class Refund(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AgeCheck(Base):
+    """The staff age check of a trip whose basket holds age-restricted items (#19): payment waits for it.
+
+    ``open`` → ``confirmed`` / ``refused`` by staff, ``cancelled`` when the trip was abandoned; ``version`` for
+    stale-action checks; ``lines``: the restricted lines as they were when it opened (for the dashboard)."""
+
+    __tablename__ = "age_checks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    trip_id: Mapped[str] = mapped_column(ForeignKey("trips.id"), unique=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"), default=None)
+    required_age: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | confirmed | refused | cancelled
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), default=None)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    lines: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+Index("ix_age_checks_open", AgeCheck.store_id, AgeCheck.status)

@@ -201,3 +201,42 @@ class PaymentView(BaseModel):
 class RefundOut(BaseModel):
     refund: RefundItem
     payment: PaymentView
+
+
+class AgeCheckLine(BaseModel):
+    gtin14: str
+    name: str
+    quantity: int
+    total_minor: int
+    age_min: int | None
+
+
+class AgeCheckItem(BaseModel):
+    """A staff age check (#19): a shopper at a unit waits for staff to check their age."""
+
+    age_check_id: int
+    trip_id: str
+    store_id: str
+    unit_id: str | None
+    required_age: int
+    status: str  # open | confirmed | refused | cancelled
+    version: int
+    lines: list[AgeCheckLine]  # the restricted lines
+    total_minor: int  # the basket's total now
+    created_at: dt.datetime
+    waiting_s: float
+    decided_at: dt.datetime | None
+    staff: str | None
+    reason: str
+
+
+class AgeCheckDecisionIn(Strict):
+    version: int = Field(ge=1, le=2**31 - 1)
+    reason: str = Field(default="", max_length=500)
+
+
+class AgeCheckDecisionOut(BaseModel):
+    age_check: AgeCheckItem
+    trip_status: str
+    payment_status: str | None
+    charged_minor: int

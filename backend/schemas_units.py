@@ -37,6 +37,15 @@ class ExpectedLine(BaseModel):
     weight_sd_g: float
 
 
+class AgeCheckBrief(BaseModel):
+    """The staff age check of a basket, as the unit shows it (#19): ``open`` (please wait), then the decision."""
+
+    age_check_id: int
+    status: str  # open | confirmed | refused | cancelled
+    required_age: int
+    decided_at: dt.datetime | None = None
+
+
 class SessionOut(BaseModel):
     """What the unit must validate: the bound trip's basket as the shopper scanned it."""
 
@@ -48,6 +57,7 @@ class SessionOut(BaseModel):
     lines: list[ExpectedLine] = []
     audit: bool = False
     shopper_trust: float | None = None
+    age_check: AgeCheckBrief | None = None  # the unit's age check: open, or decided a moment ago
 
 
 class UnitProduct(BaseModel):
@@ -132,6 +142,7 @@ class VerdictOut(BaseModel):
     trip_status: str
     payment_status: str | None
     flag_id: int | None = None
+    age_check: AgeCheckBrief | None = None  # set when payment waits for (or passed) a staff age check
 
 
 class CheckoutIn(Strict):

@@ -22,14 +22,14 @@ import logging
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend import live
+from backend import age_checks, live
 from backend.models import Payment, Trip, UnitEvent, utcnow
 from backend.payments import settlement
 from backend.payments.provider import PaymentProvider
 from backend.problems import Problem
 
 log = logging.getLogger("backend.units")
-BOUND = ("checking_out", "recheck")  # the states in which a trip holds its unit
+BOUND = ("checking_out", "recheck", "age_check")  # the states in which a trip holds its unit
 
 
 def timed_out(status: str, last_change: dt.datetime, now: dt.datetime, timeout_s: float) -> bool:
@@ -62,6 +62,7 @@ def abandon_bound_trip(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
+    age_checks.cancel_open(session, trip_id)  # an age check the trip waited for ends with it (#19)
     session.add(
         UnitEvent(
             unit_id=unit_id,

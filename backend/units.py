@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend import audit_policy, weight_learning
+from backend import age_checks, audit_policy, weight_learning
 from backend.models import (
+    AgeCheck,
     BindNonce,
     Evidence,
     Flag,
@@ -29,7 +30,7 @@ from backend.models import (
     utcnow,
 )
 from backend.problems import Problem
-from backend.schemas_units import ExpectedLine, SessionOut, UnitProduct, UnitProductsOut, VerdictIn
+from backend.schemas_units import AgeCheckBrief, ExpectedLine, SessionOut, UnitProduct, UnitProductsOut, VerdictIn
 from backend.signing import SignatureError, verify_document
 from backend.trips import basket_lines
 
@@ -72,7 +73,9 @@ def bind(session: Session, trip: Trip, qr: str) -> Unit:
     if unit.store_id != trip.store_id:
         raise Problem(409, "wrong-store", "this unit belongs to another store")
     busy = session.scalar(
-        select(Trip).where(Trip.unit_id == unit.id, Trip.id != trip.id, Trip.status.in_(("checking_out", "recheck")))
+        select(Trip).where(
+            Trip.unit_id == unit.id, Trip.id != trip.id, Trip.status.in_(("checking_out", "recheck", "age_check"))
+        )
     )
     if busy is not None:
         raise Problem(409, "unit-busy", "the unit is checking another basket")
@@ -112,7 +115,7 @@ def current_session(session: Session, unit: Unit, currency: str) -> SessionOut:
         .order_by(Trip.updated_at.desc())
     )
     if trip is None:
-        return SessionOut(trip_id=None)
+        return SessionOut(trip_id=None, age_check=age_check_brief(age_checks.for_unit(session, unit.id)))
     lines = basket_lines(session, trip)
     learned = learned_stats(session, {line.gtin14 for line in lines})
     expected = []
@@ -259,3 +262,12 @@ def learn_weights(session: Session, trip: Trip, net_g: float | None, weight: flo
         session.add(ProductWeightStats(gtin14=gtin14, n=new.n, mean_g=new.mean_g, m2=new.m2))
     else:
         row.n, row.mean_g, row.m2 = new.n, new.mean_g, new.m2
+
+
+def age_check_brief(row: AgeCheck | None) -> AgeCheckBrief | None:
+    """An age check as the unit sees it (#19)."""
+    if row is None:
+        return None
+    return AgeCheckBrief(
+        age_check_id=row.id, status=row.status, required_age=row.required_age, decided_at=row.decided_at
+    )

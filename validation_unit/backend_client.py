@@ -59,6 +59,7 @@ class BackendClient:
         self, base_url: str, credentials: Credentials, *, timeout_s: float = 5.0, transport: Any = None
     ) -> None:
         self.credentials = credentials
+        self.age_check: str | None = None  # this unit's staff age check as the last session poll said (#19)
         self.http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout_s, transport=transport)
 
     def close(self) -> None:
@@ -86,6 +87,8 @@ class BackendClient:
     def session(self) -> ExpectedBasket | None:
         """The trip bound to this unit, as scanned (None: nobody is checking out here)."""
         data = self.request("GET", "/v1/units/me/session")
+        check = data.get("age_check")
+        self.age_check = str(check["status"]) if isinstance(check, dict) and check.get("status") else None
         return ExpectedBasket.from_session(data) if data.get("trip_id") else None
 
     def products(self) -> dict[str, Product]:

@@ -25,6 +25,10 @@ class BackendSource:
     def current(self) -> ExpectedBasket | None:
         return self.client.session()
 
+    def age_check(self) -> str | None:
+        """This unit's staff age check as the last poll said (#19): open, a decision of a moment ago, or None."""
+        return self.client.age_check
+
     def bind_qr(self) -> str | None:
         with self._lock:
             if self._qr is None or time.monotonic() > self._qr_valid_until:

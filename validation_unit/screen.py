@@ -32,7 +32,7 @@ from validation_unit.screen_i18n import screen_language, tr
 HERE = Path(__file__).parent / "screen_web"
 templates = Jinja2Templates(directory=HERE / "templates")
 
-PHASES = ("out_of_service", "ready", "weighing", "deciding", "verdict", "remove_basket")
+PHASES = ("out_of_service", "ready", "weighing", "deciding", "verdict", "remove_basket", "age_check")
 VERDICTS = ("PASS", "RECHECK", "FLAG")
 KEEPALIVE_S = 15.0  # a comment line this often keeps proxies and the browser from dropping an idle stream
 WAIT_SLICE_S = 5.0  # how long one worker thread blocks on the holder before the stream looks again

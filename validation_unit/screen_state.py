@@ -20,6 +20,8 @@ from validation_unit.state_machine import STARTING, Machine, Phase
 if TYPE_CHECKING:
     from validation_unit.station import Outcome
 
+AGE_CHECK_STATES = ("open", "confirmed", "refused", "cancelled")
+
 
 def screen_state(
     machine: Machine,
@@ -31,9 +33,12 @@ def screen_state(
     source_problem: str = "",
     names: Mapping[str, str] | None = None,
     lang: str | None = None,
+    age_check: str | None = None,
 ) -> ScreenState:
     """``names``: product names by GTIN-14 (for the prompts), besides the ones in the scanned basket. ``lang``:
-    the screen's language (``de``/``en``; by default the unit's, see :mod:`validation_unit.screen_i18n`)."""
+    the screen's language (``de``/``en``; by default the unit's, see :mod:`validation_unit.screen_i18n`).
+    ``age_check``: the status of this unit's staff age check (#19) from the backend: ``open`` (the shopper waits
+    for staff), or the decision of a moment ago (``confirmed``, ``refused``, ``cancelled``); None: none."""
     lang = lang or screen_language()
 
     def t(key: str, **params: object) -> str:
@@ -45,6 +50,14 @@ def screen_state(
     if source_problem:
         notices.append(t("notice.backend"))
     phase = machine.phase
+    if age_check in AGE_CHECK_STATES and phase is not Phase.OUT_OF_SERVICE and not has_trip:
+        if age_check == "open":
+            return ScreenState("age_check", t("age_check.headline"), t("age_check.detail"), notices=tuple(notices))
+        if phase is Phase.IDLE and qr_text:  # the basket is gone: the next shopper may bind meanwhile
+            return ScreenState("ready", t(f"age_check.{age_check}"), t("ready.scan"), qr_text, notices=tuple(notices))
+        return ScreenState(
+            "age_check", t(f"age_check.{age_check}"), t(f"age_check.{age_check}.detail"), notices=tuple(notices)
+        )
     if phase is Phase.OUT_OF_SERVICE and machine.notice == STARTING:
         return ScreenState("out_of_service", t("starting.headline"), t("starting.detail"), notices=tuple(notices))
     if phase is Phase.OUT_OF_SERVICE:

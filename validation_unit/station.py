@@ -126,6 +126,7 @@ class Station:
         self._trip: ExpectedBasket | None = None
         self._trip_lines: Any = None  # the lines the last decision was made against
         self._qr: str | None = None
+        self._age_check: str | None = None  # the backend's word on this unit's staff age check (#19)
         self._shown: Any = None  # the last ScreenState sent to the screen
         self._source_problem = ""
         self._stop = threading.Event()
@@ -175,7 +176,10 @@ class Station:
         while not self._stop.is_set():
             try:
                 self._trip = self.source.current()
-                if self._trip is None:
+                # A source that knows about staff age checks (the backend) says whether one is open (#19).
+                age_check = getattr(self.source, "age_check", None)
+                self._age_check = age_check() if callable(age_check) else None
+                if self._trip is None and self._age_check != "open":
                     self._qr = self.source.bind_qr()
                 self._source_problem = ""
             except Exception as exc:  # the backend down must not stop the station
@@ -419,6 +423,7 @@ class Station:
             camera_ok=self.camera is not None and self.camera.ok,
             source_problem=self._source_problem,
             names={g: p.name for g, p in self.products.items()},
+            age_check=self._age_check,
         )
         if state != self._shown:
             self._shown = state

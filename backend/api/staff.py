@@ -18,10 +18,22 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend import audit_policy, flags, idempotency, live, login_throttle, staff_auth, trips, unit_release, units
+from backend import (
+    age_checks,
+    audit_policy,
+    flags,
+    idempotency,
+    live,
+    login_throttle,
+    staff_auth,
+    trips,
+    unit_release,
+    units,
+)
 from backend.api.units import settle_passed_trip_app
 from backend.deps import SessionDep, SettingsDep
 from backend.models import (
+    AgeCheck,
     Evidence,
     Flag,
     FlagEvent,
@@ -40,6 +52,10 @@ from backend.payments import refunding, settlement
 from backend.problems import Problem
 from backend.schemas import ScanEventIn
 from backend.schemas_staff import (
+    AgeCheckDecisionIn,
+    AgeCheckDecisionOut,
+    AgeCheckItem,
+    AgeCheckLine,
     EvidenceRef,
     FlagDetail,
     FlagHistoryItem,
@@ -612,3 +628,87 @@ async def refund_trip(
 
     scope = f"POST /v1/staff/trips/{trip_id}/refund staff:{user.id}"
     return await run_in_threadpool(idempotency.respond, app.state.sessionmaker, scope, idempotency_key, raw, work)
+
+
+# -- age checks (#19) ----------------------------------------------------------------------------------
+
+
+def _age_check_item(session: Session, row: AgeCheck) -> AgeCheckItem:
+    trip = session.get(Trip, row.trip_id)
+    assert trip is not None
+    staff = session.get(StaffUser, row.staff_id) if row.staff_id else None
+    end = row.decided_at or utcnow()
+    return AgeCheckItem(
+        age_check_id=row.id,
+        trip_id=row.trip_id,
+        store_id=row.store_id,
+        unit_id=row.unit_id,
+        required_age=row.required_age,
+        status=row.status,
+        version=row.version,
+        lines=[AgeCheckLine(**line) for line in row.lines],
+        total_minor=trips.basket_total(session, trip),
+        created_at=row.created_at,
+        waiting_s=round((end - row.created_at).total_seconds(), 1),
+        decided_at=row.decided_at,
+        staff=staff.username if staff else None,
+        reason=row.reason,
+    )
+
+
+@router.get("/age-checks", response_model=list[AgeCheckItem])
+def list_age_checks(
+    user: StaffDep,
+    session: SessionDep,
+    status: Literal["open", "confirmed", "refused", "cancelled", "all"] = "open",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[AgeCheckItem]:
+    """Age checks of the staff member's store (all stores for a manager); ``open`` ones first-come first."""
+    query = select(AgeCheck)
+    if status != "all":
+        query = query.where(AgeCheck.status == status)
+    if user.store_id is not None:
+        query = query.where(AgeCheck.store_id == user.store_id)
+    order = AgeCheck.created_at.asc() if status == "open" else AgeCheck.created_at.desc()
+    rows = session.scalars(query.order_by(order, AgeCheck.id).limit(limit)).all()
+    return [_age_check_item(session, row) for row in rows]
+
+
+def _decide_age_check(
+    request: Request, user: StaffUser, age_check_id: int, action: str, body: AgeCheckDecisionIn
+) -> AgeCheckDecisionOut:
+    app = request.app
+    with app.state.sessionmaker() as session:
+        row = session.get(AgeCheck, age_check_id)
+        if row is None or not _visible(user, row.store_id):
+            raise Problem(404, "unknown-age-check", f"no age check {age_check_id}")
+        trip_id = age_checks.decide(session, app.state.settings, row, action, user.id, body.version, body.reason)
+        session.commit()
+    settle_passed_trip_app(app, trip_id)
+    with app.state.sessionmaker() as session:
+        row = session.get(AgeCheck, age_check_id)
+        trip = session.get(Trip, trip_id)
+        payment = session.scalar(select(Payment).where(Payment.trip_id == trip_id))
+        assert row is not None and trip is not None
+        return AgeCheckDecisionOut(
+            age_check=_age_check_item(session, row),
+            trip_status=trip.status,
+            payment_status=payment.status if payment else None,
+            charged_minor=payment.captured_minor if payment and payment.status == "captured" else 0,
+        )
+
+
+@router.post("/age-checks/{age_check_id}/confirm", response_model=AgeCheckDecisionOut)
+def confirm_age_check(
+    age_check_id: RowId, body: AgeCheckDecisionIn, request: Request, user: StaffDep
+) -> AgeCheckDecisionOut:
+    """The shopper is old enough: the basket is paid (captured once). ``version``: the one the staff member saw."""
+    return _decide_age_check(request, user, age_check_id, "confirm", body)
+
+
+@router.post("/age-checks/{age_check_id}/refuse", response_model=AgeCheckDecisionOut)
+def refuse_age_check(
+    age_check_id: RowId, body: AgeCheckDecisionIn, request: Request, user: StaffDep
+) -> AgeCheckDecisionOut:
+    """Too young or no ID: the restricted items leave the basket, the rest is paid (nothing left: voided)."""
+    return _decide_age_check(request, user, age_check_id, "refuse", body)

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend import idempotency, trips, unit_release, units
+from backend import age_checks, idempotency, trips, unit_release, units
 from backend.deps import SessionDep, SettingsDep, ShopperDep, bearer_token
 from backend.models import Payment, Shopper, Store, Trip, utcnow
 from backend.payments import settlement
@@ -164,6 +164,7 @@ async def abandon(
             trip = owned_trip(session, shopper, trip_id)
             trip.status = "abandoned"
             trip.version += 1
+            age_checks.cancel_open(session, trip_id)  # an open age check ends with the trip (#19)
             session.commit()
             return 200, trips.trip_out(session, trip, app.state.settings.currency)
 

@@ -6,7 +6,7 @@ import json
 
 from fastapi import APIRouter, FastAPI, Request
 
-from backend import audit_policy, live, unit_release, units
+from backend import age_checks, audit_policy, live, unit_release, units
 from backend.deps import SessionDep, SettingsDep
 from backend.models import Flag, Payment, Shopper, Trip, Verdict, utcnow
 from backend.payments import settlement
@@ -72,6 +72,7 @@ def _answer(session: SessionDep, verdict: Verdict) -> VerdictOut:
         trip_status=trip.status,
         payment_status=payment.status if payment else None,
         flag_id=flag.id if flag else None,
+        age_check=units.age_check_brief(age_checks.of_trip(session, trip.id)),
     )
 
 
@@ -86,7 +87,9 @@ def settle_passed_trip_app(app: FastAPI, trip_id: str) -> None:
         trip = session.get(Trip, trip_id)
         if trip is None or trip.status != "passed":
             return
-        total = basket_total(session, trip)
+        total = age_checks.total_to_capture(session, trip, basket_total(session, trip))
+        if total is None:
+            return  # waits for the staff age check (#19)
     try:
         payment = settlement.capture(make_session, app.state.payment_provider, trip_id=trip_id, total_minor=total)
     except Problem:

@@ -125,6 +125,9 @@ def capture(
             raise Problem(409, "no-payment", "the trip has no authorised payment")
         if payment.status == "captured":
             return payment
+        from backend import age_checks  # the age check gate (#19): nothing is captured while one is open
+
+        age_checks.capture_gate(session, trip_id)
         if payment.status == "capturing":
             if utcnow() - payment.updated_at < IN_FLIGHT:
                 return payment  # another request is capturing it right now
