@@ -238,7 +238,18 @@ def _record_done(session: Session, refund: Refund, payment: Payment, reference: 
         trip = session.get(Trip, refund.trip_id)
         # Nothing can be charged any more: the trip is over (which frees its unit). "passed": a verdict that came
         # in while the void was on its way, whose capture the voiding status refused.
-        if trip is not None and trip.status in ("shopping", "checking_out", "recheck", "flagged", "passed"):
+        # "age_check": the basket waits for staff to check the shopper's age; with the hold gone, so is the check.
+        if trip is not None and trip.status in (
+            "shopping",
+            "checking_out",
+            "recheck",
+            "flagged",
+            "passed",
+            "age_check",
+        ):
+            from backend.age_checks import cancel_open
+
+            cancel_open(session, trip.id)
             trip.status = "abandoned"
             trip.version += 1
     else:
