@@ -85,21 +85,22 @@ class VerdictView:
 
 
 def verdict_view(status: str, prompts: list[dict[str, Any]] | None = None) -> VerdictView:
-    """What the shopper sees while the unit checks the basket, and after its verdict."""
+    """What the shopper sees while the unit checks the basket, and after its verdict (in the app's language)."""
+    from scanner_app.app_i18n import tr
+
     if status in ("shopping", "checking_out"):
-        return VerdictView("waiting", "Checking your basket…", "Put your basket on the unit and wait a moment.")
+        return VerdictView("waiting", tr("verdict.waiting_title"), tr("verdict.waiting_text"))
     if status in ("paid", "passed", "completed"):
-        return VerdictView("pass", "All good — paid", "Thank you! Your receipt is ready.")
+        return VerdictView("pass", tr("verdict.pass_title"), tr("verdict.pass_text"))
     if status == "recheck":
         return VerdictView(
             "recheck",
-            "Please re-check your basket",
-            "The unit did not see what you scanned. Scan any item you forgot, remove what you put back, "
-            "then scan the unit's code again.",
+            tr("verdict.recheck_title"),
+            tr("verdict.recheck_text"),
             tuple(str(p.get("message", "")) for p in prompts or () if p.get("message")),
         )
     if status == "flagged":
-        return VerdictView(
-            "flag", "A staff member is coming", "Please wait at the unit: someone will check your basket shortly."
-        )
-    return VerdictView("closed", f"Trip {status}", "This trip is closed.")
+        return VerdictView("flag", tr("verdict.flag_title"), tr("verdict.flag_text"))
+    if status == "age_check":
+        return VerdictView("age_check", tr("verdict.age_check_title"), tr("verdict.age_check_text"))
+    return VerdictView("closed", tr("verdict.closed_title", status=status), tr("verdict.closed_text"))

@@ -73,8 +73,19 @@ def test_basket_view_lines_totals_weights_and_pending() -> None:
         ("paid", "pass"),
         ("recheck", "recheck"),
         ("flagged", "flag"),
+        ("age_check", "age_check"),
         ("abandoned", "closed"),
     ],
 )
 def test_verdict_view(status: str, stage: str) -> None:
     assert verdict_view(status).stage == stage
+
+
+def test_verdict_view_speaks_the_apps_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner_app.app_i18n import LANG_ENV
+
+    monkeypatch.setenv(LANG_ENV, "de")
+    assert verdict_view("age_check").title == "Alterskontrolle"
+    assert verdict_view("paid").title.startswith("Alles in Ordnung")
+    monkeypatch.setenv(LANG_ENV, "en")
+    assert "ID" in verdict_view("age_check").message
