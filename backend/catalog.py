@@ -58,7 +58,15 @@ def import_rows(session: Session, rows: list[CatalogRow]) -> ImportReport:
 
 
 def product_info(product: Product) -> ProductInfo:
-    return ProductInfo(product.name, product.price_minor, product.sold_by, product.weight_mean_g, product.weight_sd_g)
+    return ProductInfo(
+        product.name,
+        product.price_minor,
+        product.sold_by,
+        product.weight_mean_g,
+        product.weight_sd_g,
+        product.deposit_minor or 0,
+        product.vat_rate_bp,
+    )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend import idempotency, trips, unit_release, units
+from backend import basket, idempotency, trips, unit_release, units
 from backend.deps import SessionDep, SettingsDep, ShopperDep, bearer_token
 from backend.models import Payment, Shopper, Store, Trip, utcnow
 from backend.payments import settlement
@@ -118,7 +118,7 @@ async def checkout(
                 raise Problem(409, "empty-basket", "the basket is empty: scan something first")
             units.bind(session, trip, body.unit_qr)
             session.commit()
-            total = sum(line.total_minor for line in lines)
+            total = basket.charge_minor(lines)
         payment = settlement.authorize(
             app.state.sessionmaker,
             app.state.payment_provider,
