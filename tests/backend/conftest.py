@@ -34,6 +34,7 @@ CATALOG = """gtin,name,brand,price_minor,currency,sold_by,weight_mean_g,weight_s
 5000112637922,Chewing gum,Minty,129,EUR,piece,28,1.5,,blister,19,0
 2000123000008,Bananas,,229,EUR,weight,180,30,00123,produce,7,0
 """
+STORE_ADDRESS, STORE_VAT_ID = "Hauptstraße 12\n10115 Berlin", "DE123456789"
 COLA_DEPOSIT = 25  # Pfand per bottle, charged on top of the price
 COLA, GUM, BANANAS = "04006381333931", "05000112637922", "02000123000008"
 COLA_CODE, GUM_CODE = "4006381333931", "5000112637922"
@@ -52,7 +53,7 @@ class UnitCredentials:
 def migrated_engine(db_engine: Engine) -> Engine:
     migrate.upgrade(db_engine)
     with Session(db_engine) as session, session.begin():
-        session.add(Store(id="demo", name="Demo Store", currency="EUR"))
+        session.add(Store(id="demo", name="Demo Store", currency="EUR", address=STORE_ADDRESS, vat_id=STORE_VAT_ID))
         session.add(Store(id="other", name="Other Store", currency="EUR"))
         import_rows(session, parse_catalog(CATALOG))
         for username, role, store in (
