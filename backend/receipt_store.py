@@ -106,14 +106,17 @@ def content_of(receipt: receipts.Receipt, lines: list[basket.Line]) -> dict[str,
 def _issue(session: Session, trip_id: str) -> Receipt | None:
     from backend.trips import basket_lines  # trips imports the catalog, which is heavier than this module
 
-    trip = session.get(Trip, trip_id, with_for_update=True)
+    # populate_existing: a caller's session may hold these rows from before its last commit (the capture).
+    trip = session.get(Trip, trip_id, with_for_update=True, populate_existing=True)
     if trip is None:
         return None
     existing = session.scalar(select(Receipt).where(Receipt.trip_id == trip_id))
     if existing is not None:
         return existing
-    payment = session.scalar(select(Payment).where(Payment.trip_id == trip_id))
-    store = session.get(Store, trip.store_id)
+    payment = session.scalar(
+        select(Payment).where(Payment.trip_id == trip_id).execution_options(populate_existing=True)
+    )
+    store = session.get(Store, trip.store_id, populate_existing=True)
     if payment is None or payment.status not in RECEIPTED or store is None:
         return None
     lines = basket_lines(session, trip)
