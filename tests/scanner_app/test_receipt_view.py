@@ -45,7 +45,8 @@ def test_german_receipt_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     assert rows[3].left == "Bon-Nr. 42"
     assert Row("2 × Pfand Cola 1.5 L", "0,50\u00a0€ A") in rows and Row("Pfand gesamt", "0,50\u00a0€") in rows
     assert Row("Summe", "7,34\u00a0€", bold=True) in rows
-    assert Row("A 19 % netto 3,76\u00a0€", "MwSt. 0,72\u00a0€") in rows and Row("B 7 % netto 2,67\u00a0€", "MwSt. 0,19\u00a0€") in rows
+    assert Row("A 19 % netto 3,76\u00a0€", "MwSt. 0,72\u00a0€") in rows
+    assert Row("B 7 % netto 2,67\u00a0€", "MwSt. 0,19\u00a0€") in rows
 
 
 def test_english_receipt_rows_and_refunds(monkeypatch: pytest.MonkeyPatch) -> None:
