@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import age_check as rules
-from backend import live, trips
+from backend import basket, live, trips
 from backend.models import AgeCheck, Payment, Product, Trip, utcnow
 from backend.problems import Problem
 from backend.schemas import ScanEventIn
@@ -45,12 +45,13 @@ def problem(exc: rules.AgeCheckRefused, **extra: Any) -> Problem:
 
 
 def check_lines(session: Session, trip: Trip) -> list[rules.BasketLine]:
-    """The trip's basket (folded the usual way) with each product's minimum age."""
+    """The trip's basket (folded the usual way) with each product's minimum age; a line's amount is what it is
+    charged (goods and deposit), so a refused bottle's Pfand is not charged either."""
     lines = trips.basket_lines(session, trip)
     gtins = {line.gtin14 for line in lines}
     ages = dict(session.execute(select(Product.gtin14, Product.age_min).where(Product.gtin14.in_(gtins))).all())
     return [
-        rules.BasketLine(line.gtin14, line.name, line.quantity, line.total_minor, ages.get(line.gtin14))
+        rules.BasketLine(line.gtin14, line.name, line.quantity, basket.charge_minor([line]), ages.get(line.gtin14))
         for line in lines
     ]
 

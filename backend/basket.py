@@ -26,6 +26,8 @@ class ProductInfo:
     sold_by: str
     weight_mean_g: float
     weight_sd_g: float
+    deposit_minor: int = 0  # deposit (Pfand) per piece, charged on top of the price
+    vat_rate_bp: int | None = None  # None: the catalog does not say
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,21 @@ class Line:
     weight_g: int | None  # from the barcode, for variable-measure items
     weight_mean_g: float
     weight_sd_g: float
+    deposit_minor: int = 0  # per piece; total_minor is the goods only
+    vat_rate_bp: int | None = None
+
+    @property
+    def deposit_total_minor(self) -> int:
+        return self.quantity * self.deposit_minor
+
+
+def charge_minor(lines: Iterable[Line]) -> int:
+    """What the shopper pays for these lines: goods plus deposit. The one rule for checkout, capture and views."""
+    return sum(line.total_minor + line.quantity * line.deposit_minor for line in lines)
+
+
+def deposit_minor(lines: Iterable[Line]) -> int:
+    return sum(line.quantity * line.deposit_minor for line in lines)
 
 
 def line_price(product: ProductInfo, weight_g: int | None, code_price_minor: int | None) -> int:
@@ -89,6 +106,8 @@ def fold(events: Iterable[Event], products: Mapping[str, ProductInfo]) -> list[L
                 origin.weight_g,
                 product.weight_mean_g,
                 product.weight_sd_g,
+                product.deposit_minor,
+                product.vat_rate_bp,
             )
         )
     lines.sort(key=lambda line: (first[line.line_key].client_time, line.line_key))

@@ -60,7 +60,15 @@ def import_rows(session: Session, rows: list[CatalogRow]) -> ImportReport:
 
 def product_info(product: Product | Row[Any]) -> ProductInfo:
     """The fields a basket needs, from an ORM product or a plain row of the products table."""
-    return ProductInfo(product.name, product.price_minor, product.sold_by, product.weight_mean_g, product.weight_sd_g)
+    return ProductInfo(
+        product.name,
+        product.price_minor,
+        product.sold_by,
+        product.weight_mean_g,
+        product.weight_sd_g,
+        product.deposit_minor or 0,
+        product.vat_rate_bp,
+    )
 
 
 @dataclass(frozen=True)

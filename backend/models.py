@@ -75,6 +75,11 @@ class Store(Base):
     currency: Mapped[str] = mapped_column(String(3))
     audit_policy: Mapped[dict[str, Any]] = mapped_column(default=dict)  # see backend.audit_policy.AuditPolicy
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Printed on receipts: the address (lines separated by newlines) and the VAT id (USt-IdNr.).
+    address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    vat_id: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # The last receipt number given out in this store (incremented atomically, see backend.receipt_store).
+    last_receipt_number: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Product(Base):
@@ -371,3 +376,18 @@ class AgeCheck(Base):
 
 
 Index("ix_age_checks_open", AgeCheck.store_id, AgeCheck.status)
+
+
+class Receipt(Base):
+    """The receipt of a captured trip: one per trip, numbered per store without gaps or doubles. Its content
+    (store details, lines, VAT summary, totals) is frozen when it is issued, so later catalog or store changes
+    do not alter it."""
+
+    __tablename__ = "receipts"
+    __table_args__ = (UniqueConstraint("store_id", "number"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    trip_id: Mapped[str] = mapped_column(ForeignKey("trips.id"), unique=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    number: Mapped[int] = mapped_column(BigInteger)
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)

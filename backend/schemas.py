@@ -97,15 +97,17 @@ class LineOut(BaseModel):
     quantity: int
     sold_by: str
     unit_price_minor: int
-    total_minor: int
+    total_minor: int  # the goods; the deposit comes on top
     weight_g: int | None
+    deposit_minor: int = 0  # deposit (Pfand) per piece
 
 
 class BasketOut(BaseModel):
     lines: list[LineOut]
     item_count: int
-    total_minor: int
+    total_minor: int  # what is charged: goods plus deposit
     currency: str
+    deposit_total_minor: int = 0  # the deposit part of total_minor
 
 
 class Prompt(BaseModel):

@@ -161,6 +161,33 @@ class ReceiptLine(BaseModel):
     quantity: int
     weight_g: int | None
     total_minor: int
+    kind: str = "item"  # "item", or "deposit" (the Pfand of the item above it)
+    gtin14: str = ""
+    unit_price_minor: int = 0
+    vat_letter: str = ""  # the VAT rate's letter in vat_summary
+
+
+class ReceiptStore(BaseModel):
+    store_id: str
+    name: str
+    address_lines: list[str]
+    vat_id: str  # USt-IdNr.
+
+
+class ReceiptVatRow(BaseModel):
+    """One VAT rate: the gross charged at it, the VAT contained and the net."""
+
+    letter: str
+    rate_bp: int  # basis points: 1900 = 19 %
+    net_minor: int
+    vat_minor: int
+    gross_minor: int
+
+
+class ReceiptRefund(BaseModel):
+    amount_minor: int
+    at: dt.datetime
+    lines: dict[str, int] | None = None
 
 
 class ReceiptOut(BaseModel):
@@ -168,6 +195,16 @@ class ReceiptOut(BaseModel):
     store_id: str
     paid_at: dt.datetime
     lines: list[ReceiptLine]
-    total_minor: int
+    total_minor: int  # goods plus deposit, as charged
     currency: str
     payment_reference: str | None
+    number: int = 0  # per store, consecutive
+    issued_at: dt.datetime | None = None  # UTC
+    store: ReceiptStore | None = None
+    goods_minor: int = 0
+    deposit_minor: int = 0
+    vat_summary: list[ReceiptVatRow] = []
+    payment_method: str = "card"
+    payment_status: str = "captured"  # or partially_refunded / refunded
+    refunds: list[ReceiptRefund] = []
+    refunded_minor: int = 0

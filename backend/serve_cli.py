@@ -38,6 +38,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("store_id")
     p.add_argument("--name", required=True)
     p.add_argument("--currency", default=None, help="ISO 4217 code (default: the backend's currency)")
+    p.add_argument("--address", default=None, help="address printed on receipts; lines separated by '|'")
+    p.add_argument("--vat-id", default=None, help="VAT id printed on receipts (USt-IdNr., e.g. DE123456789)")
     p.add_argument("--audit-base-rate", type=float, default=None, help="chance of a random audit for a new shopper")
     p.add_argument("--audit-min-rate", type=float, default=None, help="chance of an audit for the most trusted")
     p.add_argument(
@@ -115,6 +117,10 @@ def _add_store(args: argparse.Namespace) -> int:
             session.add(store)
         else:
             store.name, store.currency = args.name, currency
+        if args.address is not None:
+            store.address = "\n".join(part.strip() for part in args.address.split("|") if part.strip())
+        if args.vat_id is not None:
+            store.vat_id = args.vat_id.strip()
         store.audit_policy = {**(store.audit_policy or {}), **{k: v for k, v in policy_args.items() if v is not None}}
         policy = store.audit_policy
     print(f"store {args.store_id}: {args.name} ({currency}), audit policy {policy or 'default'}")

@@ -43,6 +43,8 @@ def basket_lines(session: Session, trip: Trip, *, shopper_only: bool = False) ->
             Product.sold_by,
             Product.weight_mean_g,
             Product.weight_sd_g,
+            Product.deposit_minor,
+            Product.vat_rate_bp,
         )
         .join(Product, Product.gtin14 == ScanEvent.gtin14)
         .where(ScanEvent.trip_id == trip.id)
@@ -54,14 +56,14 @@ def basket_lines(session: Session, trip: Trip, *, shopper_only: bool = False) ->
             continue
         events.append(basket.Event(event_id, action, line_key, gtin14, quantity, client_time, weight_g, price_minor))
         if gtin14 not in products:
-            name, unit_price, sold_by, mean_g, sd_g = product
-            products[gtin14] = basket.ProductInfo(name, unit_price, sold_by, mean_g, sd_g)
+            name, unit_price, sold_by, mean_g, sd_g, deposit, vat_rate = product
+            products[gtin14] = basket.ProductInfo(name, unit_price, sold_by, mean_g, sd_g, deposit or 0, vat_rate)
     return basket.fold(events, products)
 
 
 def basket_total(session: Session, trip: Trip) -> int:
-    """What the basket costs now, in minor units."""
-    return sum(line.total_minor for line in basket_lines(session, trip))
+    """What the basket costs now (goods plus deposit), in minor units: what checkout holds and a pass captures."""
+    return basket.charge_minor(basket_lines(session, trip))
 
 
 def line_out(line: basket.Line) -> LineOut:
@@ -99,7 +101,8 @@ def trip_out(session: Session, trip: Trip, currency: str) -> TripOut:
         basket=BasketOut(
             lines=[line_out(line) for line in lines],
             item_count=sum(line.quantity for line in lines),
-            total_minor=sum(line.total_minor for line in lines),
+            total_minor=basket.charge_minor(lines),
+            deposit_total_minor=basket.deposit_minor(lines),
             currency=currency,
         ),
     )

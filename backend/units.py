@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend import age_checks, audit_policy, weight_learning
+from backend import age_checks, audit_policy, basket, weight_learning
 from backend.models import (
     AgeCheck,
     BindNonce,
@@ -136,7 +136,7 @@ def current_session(session: Session, unit: Unit, currency: str) -> SessionOut:
         )
     shopper = session.get(Shopper, trip.shopper_id)
     store = session.get(Store, trip.store_id)
-    total = sum(line.total_minor for line in lines)
+    total = basket.charge_minor(lines)
     trust = shopper.trust_score if shopper else audit_policy.NEW_SHOPPER_TRUST
     # The audit draw is made once per trip version, so asking again does not re-roll the dice.
     seeded = random.Random(f"{trip.id}:{trip.version}:{_AUDIT_SALT}")

@@ -12,13 +12,22 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend import age_checks, idempotency, trips, unit_release, units
+from backend import age_checks, basket, idempotency, receipt_store, trips, unit_release, units
+from backend import receipt_pdf as receipt_pdf_module
 from backend.deps import SessionDep, SettingsDep, ShopperDep, bearer_token
-from backend.models import Payment, Shopper, Store, Trip, utcnow
+from backend.models import Payment, Refund, Shopper, Store, Trip, utcnow
 from backend.payments import settlement
 from backend.problems import Problem
 from backend.schemas import ScanBatchIn, ScanBatchOut, ShopperOut, TripIn, TripOut
-from backend.schemas_units import CheckoutIn, CheckoutOut, ReceiptLine, ReceiptOut
+from backend.schemas_units import (
+    CheckoutIn,
+    CheckoutOut,
+    ReceiptLine,
+    ReceiptOut,
+    ReceiptRefund,
+    ReceiptStore,
+    ReceiptVatRow,
+)
 from backend.settings import Settings
 from backend.tokens import new_token, token_hash
 
@@ -118,7 +127,7 @@ async def checkout(
                 raise Problem(409, "empty-basket", "the basket is empty: scan something first")
             units.bind(session, trip, body.unit_qr)
             session.commit()
-            total = sum(line.total_minor for line in lines)
+            total = basket.charge_minor(lines)
         payment = settlement.authorize(
             app.state.sessionmaker,
             app.state.payment_provider,
@@ -171,22 +180,55 @@ async def abandon(
     return await run_in_threadpool(_idempotent, request, shopper, idempotency_key, raw, work)
 
 
-@router.get("/trips/{trip_id}/receipt", response_model=ReceiptOut)
-def receipt(trip_id: str, session: SessionDep, settings: SettingsDep, shopper: ShopperDep) -> ReceiptOut:
+def _receipt(request: Request, session: Session, shopper: Shopper, trip_id: str) -> ReceiptOut:
+    """The trip's receipt (issued now if its capture did not get to it), with any refunds since."""
     trip = owned_trip(session, shopper, trip_id)
     payment = session.scalar(select(Payment).where(Payment.trip_id == trip.id))
-    if trip.status != "paid" or payment is None or payment.status != "captured":
+    if payment is None or payment.status not in receipt_store.RECEIPTED:
         raise Problem(409, "not-paid", f"the trip is {trip.status}: a receipt exists once it is paid")
-    lines = trips.basket_lines(session, trip)
+    row = receipt_store.ensure(request.app.state.sessionmaker, trip.id)
+    if row is None:
+        raise Problem(409, "not-paid", f"the trip is {trip.status}: a receipt exists once it is paid")
+    content = row.content
+    refunds = session.scalars(
+        select(Refund)
+        .where(Refund.payment_id == payment.id, Refund.kind == "refund", Refund.status == "done")
+        .order_by(Refund.created_at)
+    ).all()
     return ReceiptOut(
         trip_id=trip.id,
         store_id=trip.store_id,
-        paid_at=payment.updated_at,
-        lines=[
-            ReceiptLine(name=ln.name, quantity=ln.quantity, weight_g=ln.weight_g, total_minor=ln.total_minor)
-            for ln in lines
-        ],
-        total_minor=payment.captured_minor,
-        currency=payment.currency,
-        payment_reference=payment.provider_ref,
+        paid_at=row.issued_at,
+        lines=[ReceiptLine(**line) for line in content["lines"]],
+        total_minor=content["total_minor"],
+        currency=content["currency"],
+        payment_reference=content["payment_reference"] or payment.provider_ref,
+        number=row.number,
+        issued_at=row.issued_at,
+        store=ReceiptStore(**content["store"]),
+        goods_minor=content["goods_minor"],
+        deposit_minor=content["deposit_minor"],
+        vat_summary=[ReceiptVatRow(**vat) for vat in content["vat_summary"]],
+        payment_method=content["payment_method"],
+        payment_status=payment.status,
+        refunds=[ReceiptRefund(amount_minor=r.amount_minor, at=r.updated_at, lines=r.lines) for r in refunds],
+        refunded_minor=sum(r.amount_minor for r in refunds),
     )
+
+
+@router.get("/trips/{trip_id}/receipt", response_model=ReceiptOut)
+def receipt(trip_id: str, request: Request, session: SessionDep, shopper: ShopperDep) -> ReceiptOut:
+    """The receipt of a paid trip: store, number, lines with VAT letters and deposit, VAT summary, refunds."""
+    return _receipt(request, session, shopper, trip_id)
+
+
+@router.get(
+    "/trips/{trip_id}/receipt.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the receipt as a PDF"}},
+)
+def receipt_pdf(trip_id: str, request: Request, session: SessionDep, shopper: ShopperDep, lang: str = "de") -> Response:
+    """The receipt as a PDF; German unless ``lang=en``."""
+    out = _receipt(request, session, shopper, trip_id)
+    headers = {"Content-Disposition": f'inline; filename="receipt-{out.store_id}-{out.number}.pdf"'}
+    return Response(receipt_pdf_module.render(out, lang), media_type="application/pdf", headers=headers)

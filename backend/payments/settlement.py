@@ -191,6 +191,10 @@ def _finish_capture(session: Session, provider: PaymentProvider, payment: Paymen
         session.commit()
     except IntegrityError:
         session.rollback()
+    else:
+        from backend import receipt_store  # the receipt is issued once the capture is recorded (#19)
+
+        receipt_store.issue_after_capture(session, payment.trip_id)
     session.refresh(payment)
     return payment
 

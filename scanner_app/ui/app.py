@@ -19,6 +19,7 @@ from scanner_app.ui.screens import (
     BasketScreen,
     CheckoutScreen,
     KeepBasketDialog,
+    ReceiptScreen,
     ReceiptsScreen,
     ScanScreen,
     StartScreen,
@@ -61,12 +62,14 @@ class ScannerApp(App):
         self.basket_screen = BasketScreen(self)
         self.checkout_screen = CheckoutScreen(self)
         self.receipts_screen = ReceiptsScreen(self)
+        self.receipt_screen = ReceiptScreen(self)
         for screen in (
             self.start_screen,
             self.scan_screen,
             self.basket_screen,
             self.checkout_screen,
             self.receipts_screen,
+            self.receipt_screen,
         ):
             self.screens.add_widget(screen)
         self.source.start()
@@ -169,6 +172,10 @@ class ScannerApp(App):
     def show_receipts(self) -> None:
         self.receipts_screen.update(self.session.queue.receipts())
         self.screens.current = "receipts"
+
+    def show_receipt(self, receipt: dict[str, Any]) -> None:
+        self.receipt_screen.update(receipt)
+        self.screens.current = "receipt"
 
     def _resumed(self) -> None:
         pending = self.session.pending()

@@ -17,6 +17,7 @@ from kivy.uix.textinput import TextInput
 
 from scanner_app.app_i18n import clock, day, money, tr
 from scanner_app.basket_view import BasketView, VerdictView, weight
+from scanner_app.receipt_view import receipt_rows
 from scanner_app.ui.widgets import GREY, RED, CameraPreview, Toast, button, label, paint_background
 
 if TYPE_CHECKING:
@@ -227,6 +228,7 @@ class CheckoutScreen(Screen):
                     height=34,
                 )
             )
+            self.details.add_widget(button(tr("ui.show_receipt"), lambda: self.app.show_receipt(receipt)))
         if view.stage == "recheck":
             if view.prompts:
                 self.details.add_widget(
@@ -266,9 +268,40 @@ class ReceiptsScreen(Screen):
             self.rows.add_widget(label(tr("ui.no_receipts"), size_hint_y=None, height=48))
         for receipt in receipts:
             currency = str(receipt["currency"])
-            items = ", ".join(f"{ln['quantity']}× {ln['name']}" for ln in receipt["lines"])
+            items = ", ".join(
+                f"{ln['quantity']}× {ln['name']}" for ln in receipt["lines"] if ln.get("kind", "item") == "item"
+            )
             text = (
                 f"[b]{receipt['store_id']} · {_paid_at(str(receipt['paid_at']))}[/b]"
                 f"   {money(receipt['total_minor'], currency)}\n{items}"
             )
             self.rows.add_widget(label(text, markup=True, size_hint_y=None, height=64))
+
+
+class ReceiptScreen(Screen):
+    """One trip's receipt, shown once it is paid: store, number, lines, Pfand, VAT summary, total."""
+
+    def __init__(self, app: ScannerApp, **kwargs: Any) -> None:
+        super().__init__(name="receipt", **kwargs)
+        self.app = app
+        root = BoxLayout(orientation="vertical", padding=12, spacing=8)
+        paint_background(root)
+        root.add_widget(_title(tr("ui.receipt_title")))
+        scroll = ScrollView()
+        self.rows = GridLayout(cols=2, spacing=4, size_hint_y=None)
+        self.rows.bind(minimum_height=self.rows.setter("height"))
+        scroll.add_widget(self.rows)
+        root.add_widget(scroll)
+        row = BoxLayout(size_hint_y=None, height=52, spacing=8)
+        row.add_widget(button(tr("ui.receipts"), app.show_receipts, background_color=GREY))
+        row.add_widget(button(tr("ui.new_trip"), app.show_start))
+        root.add_widget(row)
+        self.add_widget(root)
+
+    def update(self, receipt: dict[str, Any]) -> None:
+        self.rows.clear_widgets()
+        for left, right, bold in receipt_rows(receipt):
+            self.rows.add_widget(label(f"[b]{left}[/b]" if bold else left, markup=True, size_hint_y=None, height=28))
+            self.rows.add_widget(
+                label(f"[b]{right}[/b]" if bold else right, markup=True, size_hint_y=None, height=28, halign="right")
+            )

@@ -29,11 +29,13 @@ from backend.settings import Settings
 from backend.signing import canonical_json, generate_keys, request_headers, sign_document
 from backend.staff_auth import hash_password
 
-CATALOG = """gtin,name,brand,price_minor,currency,sold_by,weight_mean_g,weight_sd_g,plu,packaging
-4006381333931,Cola 1.5 L,Fizz,199,EUR,piece,1580,12,,bottle
-5000112637922,Chewing gum,Minty,129,EUR,piece,28,1.5,,blister
-2000123000008,Bananas,,229,EUR,weight,180,30,00123,produce
+CATALOG = """gtin,name,brand,price_minor,currency,sold_by,weight_mean_g,weight_sd_g,plu,packaging,vat_rate,deposit_minor
+4006381333931,Cola 1.5 L,Fizz,199,EUR,piece,1580,12,,bottle,19,25
+5000112637922,Chewing gum,Minty,129,EUR,piece,28,1.5,,blister,19,0
+2000123000008,Bananas,,229,EUR,weight,180,30,00123,produce,7,0
 """
+STORE_ADDRESS, STORE_VAT_ID = "Hauptstraße 12\n10115 Berlin", "DE123456789"
+COLA_DEPOSIT = 25  # Pfand per bottle, charged on top of the price
 COLA, GUM, BANANAS = "04006381333931", "05000112637922", "02000123000008"
 COLA_CODE, GUM_CODE = "4006381333931", "5000112637922"
 PASSWORD = "correct horse battery"
@@ -51,7 +53,7 @@ class UnitCredentials:
 def migrated_engine(db_engine: Engine) -> Engine:
     migrate.upgrade(db_engine)
     with Session(db_engine) as session, session.begin():
-        session.add(Store(id="demo", name="Demo Store", currency="EUR"))
+        session.add(Store(id="demo", name="Demo Store", currency="EUR", address=STORE_ADDRESS, vat_id=STORE_VAT_ID))
         session.add(Store(id="other", name="Other Store", currency="EUR"))
         import_rows(session, parse_catalog(CATALOG))
         for username, role, store in (

@@ -21,6 +21,7 @@ from backend.payments import settlement
 from backend.problems import Problem
 from tests.backend.conftest import (
     COLA_CODE,
+    COLA_DEPOSIT,
     UnitActor,
     checked_out_trip,
     checkout,
@@ -30,12 +31,13 @@ from tests.backend.conftest import (
     staff_login,
 )
 
-BEER_CATALOG = """gtin,name,brand,price_minor,currency,sold_by,weight_mean_g,weight_sd_g,plu,packaging,age_min
-4009991000132,Hopfen Pils 0.5 L,Hopfen,109,EUR,piece,790,12,,bottle,16
-5012345000169,Highland Single Malt 0.7 L,Highland,3499,EUR,piece,1290,15,,bottle,18
+BEER_CATALOG = """gtin,name,brand,price_minor,currency,sold_by,weight_mean_g,weight_sd_g,plu,age_min,deposit_minor
+4009991000132,Hopfen Pils 0.5 L,Hopfen,109,EUR,piece,790,12,,16,8
+5012345000169,Highland Single Malt 0.7 L,Highland,3499,EUR,piece,1290,15,,18,
 """
 BEER_CODE, MALT_CODE = "4009991000132", "5012345000169"
-COLA, BEER, MALT = 199, 109, 3499
+# What each is charged: price plus deposit (a refused beer's Pfand is not charged either).
+COLA, BEER, MALT = 199 + COLA_DEPOSIT, 109 + 8, 3499
 
 
 @pytest.fixture(autouse=True)

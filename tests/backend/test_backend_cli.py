@@ -37,6 +37,13 @@ def test_store_it_sets_up_a_store(env: dict[str, str], tmp_path: Path) -> None:
     policy = bc(env, "backend", "add-store", "demo", "--name", "Demo Store", "--audit-base-rate", "0.2")
     assert "'base_rate': 0.2" in policy.stdout
     assert bc(env, "backend", "add-store", "demo", "--name", "x", "--audit-base-rate", "2").returncode == 2
+    details = ("--address", "Hauptstraße 12 | 10115 Berlin", "--vat-id", "DE123456789")
+    assert bc(env, "backend", "add-store", "demo", "--name", "Demo Store", *details).returncode == 0
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "store.sqlite3") as db:
+        row = db.execute("SELECT address, vat_id FROM stores WHERE id = 'demo'").fetchone()
+    assert row == ("Hauptstraße 12\n10115 Berlin", "DE123456789")  # printed on receipts
 
     imported = bc(env, "catalog", "import", str(CATALOG))
     assert imported.returncode == 0 and "3 added" in imported.stdout

@@ -5,7 +5,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backend.basket import Event, ProductInfo, fold, line_price
+from backend.basket import Event, ProductInfo, charge_minor, deposit_minor, fold, line_price
 
 T0 = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 PRODUCTS = {
@@ -53,3 +53,12 @@ def test_price_per_kg_rounds_half_up_once() -> None:
     assert line_price(PRODUCTS["W"], 2, None) == 0  # 0.458 cents
     assert line_price(PRODUCTS["W"], 3, None) == 1  # 0.687 cents
     assert line_price(PRODUCTS["W"], 500, 999) == 999  # a price-embedded label wins
+
+
+def test_the_charge_is_goods_plus_deposit_per_piece() -> None:
+    products = {**PRODUCTS, "A": ProductInfo("Cola", 199, "piece", 1580, 12, deposit_minor=25, vat_rate_bp=1900)}
+    lines = fold([ev(1, "add", "A", 3), ev(2, "add", "B")], products)
+    cola = next(line for line in lines if line.gtin14 == "A")
+    assert cola.total_minor == 3 * 199 and cola.deposit_minor == 25 and cola.vat_rate_bp == 1900
+    assert deposit_minor(lines) == 3 * 25
+    assert charge_minor(lines) == 3 * 199 + 129 + 3 * 25

@@ -14,6 +14,7 @@ from backend.models import LedgerEntry, Payment, Trip
 from tests.backend.conftest import (
     COLA,
     COLA_CODE,
+    COLA_DEPOSIT,
     GUM,
     GUM_CODE,
     UnitActor,
@@ -43,7 +44,7 @@ def test_pass_captures_once_and_gives_a_receipt(client: TestClient, unit: UnitAc
     response = checkout(client, headers, trip, unit.bind_qr())
     assert response.status_code == 200, response.text
     assert response.json()["payment_status"] == "authorized"
-    assert response.json()["authorized_minor"] == 2 * 199 + 129
+    assert response.json()["authorized_minor"] == 2 * (199 + COLA_DEPOSIT) + 129  # goods and the bottles' deposit
 
     session = unit.session()
     assert session["trip_id"] == trip and session["status"] == "checking_out"
@@ -58,7 +59,8 @@ def test_pass_captures_once_and_gives_a_receipt(client: TestClient, unit: UnitAc
     assert again.json() == first.json()
 
     receipt = client.get(f"/v1/trips/{trip}/receipt", headers=headers).json()
-    assert receipt["total_minor"] == 527 and len(receipt["lines"]) == 2
+    assert receipt["total_minor"] == 2 * (199 + COLA_DEPOSIT) + 129
+    assert [line["kind"] for line in receipt["lines"]] == ["item", "deposit", "item"]  # the Pfand under its bottles
     provider = client.app.state.payment_provider  # type: ignore[attr-defined]
     assert provider.captures(receipt["payment_reference"]) == 1
     assert ledger_total(migrated_engine) == 0  # the ledger balances
@@ -141,7 +143,7 @@ def test_recheck_then_fix_then_pass(client: TestClient, unit: UnitActor) -> None
     paid = unit.send_verdict(unit.verdict_body(session, "PASS"))
     assert paid.json()["trip_status"] == "paid"
     receipt = client.get(f"/v1/trips/{trip}/receipt", headers=headers).json()
-    assert receipt["total_minor"] == 199 + 129  # more than first authorised: a new hold was taken
+    assert receipt["total_minor"] == 199 + COLA_DEPOSIT + 129  # more than first authorised: a new hold was taken
 
 
 def test_forged_stale_replayed_and_out_of_date_verdicts_are_refused(

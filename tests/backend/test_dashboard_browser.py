@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import Flag, Payment, Trip
-from tests.backend.conftest import GUM_CODE, PASSWORD, UnitActor, checked_out_trip
+from tests.backend.conftest import COLA_DEPOSIT, GUM_CODE, PASSWORD, UnitActor, checked_out_trip
 
 pytestmark = pytest.mark.browser
 
@@ -146,7 +146,7 @@ def test_staff_handle_a_flag_live(browser, live_server, unit_credentials, migrat
         payment = session.scalar(select(Payment).where(Payment.trip_id == trip))
         assert flag is not None and flag.status == "resolved" and flag.resolution == "add_items"
         assert trip_row is not None and trip_row.status == "paid"
-        assert payment is not None and payment.captured_minor == 199 + 129
+        assert payment is not None and payment.captured_minor == 199 + COLA_DEPOSIT + 129
 
 
 def test_a_stale_action_is_refused_with_a_clear_message(browser, live_server, unit_credentials) -> None:

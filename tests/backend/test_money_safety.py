@@ -17,6 +17,7 @@ from backend.app import create_app
 from backend.models import LedgerEntry, Payment, Trip
 from tests.backend.conftest import (
     COLA_CODE,
+    COLA_DEPOSIT,
     GUM_CODE,
     SETTINGS,
     UnitActor,
@@ -47,7 +48,7 @@ def test_exactly_one_capture_under_concurrent_duplicate_verdicts(
     assert statuses.count(200) == CONCURRENT, statuses
     with Session(migrated_engine) as s:
         payment = s.scalar(select(Payment).where(Payment.trip_id == trip))
-        assert payment is not None and payment.status == "captured" and payment.captured_minor == 328
+        assert payment is not None and payment.status == "captured" and payment.captured_minor == 328 + COLA_DEPOSIT
         assert s.scalar(select(func.count(LedgerEntry.id))) == 2
     assert live_server.app.state.payment_provider.captures(payment.provider_ref) == 1
 

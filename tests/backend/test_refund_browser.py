@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 def paid_trip(base: str, unit_credentials) -> str:  # type: ignore[no-untyped-def]
     with httpx.Client(base_url=base, timeout=30) as http:
         unit = UnitActor(http, unit_credentials)
-        _headers, trip = checked_out_trip(http, unit, COLA_CODE, GUM_CODE)  # 1,99 € + 1,29 €
+        _headers, trip = checked_out_trip(http, unit, COLA_CODE, GUM_CODE)  # 1,99 € + 0,25 € Pfand + 1,29 €
         response = unit.send_verdict(unit.verdict_body(unit.session(), "PASS"))
         assert response.status_code == 200, response.text
         return trip
@@ -38,7 +38,7 @@ def test_a_manager_refunds_part_of_a_basket_in_german(browser, live_server, unit
     mia.get_by_label("Einkaufs-ID (vom Beleg oder aus der Meldung)").fill(trip)
     mia.get_by_role("button", name="Öffnen").click()
     mia.wait_for_url(f"{base}/staff/trips/{trip}")
-    mia.locator("#refundable").filter(has_text="3,28").wait_for()
+    mia.locator("#refundable").filter(has_text="3,53").wait_for()
     assert mia.locator("#no-refunds").is_visible()
 
     questions: list[str] = []
@@ -56,7 +56,7 @@ def test_a_manager_refunds_part_of_a_basket_in_german(browser, live_server, unit
     assert "Erstattung" in row.inner_text() and "1,00" in row.inner_text() and "mia" in row.inner_text()
     assert "Dose eingedellt" in row.inner_text()
     assert questions and "1,00" in questions[0] and "erstatten" in questions[0]
-    mia.locator("#refundable").filter(has_text="2,28").wait_for()
+    mia.locator("#refundable").filter(has_text="2,53").wait_for()
     assert "teilweise erstattet" in mia.locator("#trip-status").inner_text()
 
     mia.get_by_label("Zu erstattender Betrag (EUR)").fill("5,00")

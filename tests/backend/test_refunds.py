@@ -22,9 +22,10 @@ from backend import ledger, migrate
 from backend.app import create_app
 from backend.models import Base, LedgerEntry, Payment, Refund, StaffUser, Trip
 from backend.payments import refunding, settlement
-from tests.backend.conftest import COLA_CODE, GUM_CODE, SETTINGS, UnitActor, checked_out_trip, staff_login
+from tests.backend.conftest import COLA_CODE, COLA_DEPOSIT, GUM_CODE, SETTINGS, UnitActor, checked_out_trip, staff_login
 
-COLA, GUM = 199, 129
+COLA_PRICE = 199
+COLA, GUM = COLA_PRICE + COLA_DEPOSIT, 129  # what one bottle costs the shopper: price and deposit
 
 
 def test_the_migrations_make_exactly_the_models_tables(db_engine) -> None:
@@ -95,7 +96,7 @@ def test_a_full_refund_gives_everything_back_books_it_and_records_who_and_why(
 
 
 def test_partial_refunds_by_amount_and_by_line_never_exceed_the_capture(app, client, unit, migrated_engine) -> None:
-    trip = paid_trip(client, unit, COLA_CODE, COLA_CODE, GUM_CODE)  # 2 × cola + gum = 527
+    trip = paid_trip(client, unit, COLA_CODE, COLA_CODE, GUM_CODE)  # 2 × (cola + deposit) + gum = 577
     mia = manager(app)
     first = refund(mia, trip, {"amount_minor": 100, "reason": "dented can"})
     assert first.status_code == 200, first.text
@@ -104,7 +105,7 @@ def test_partial_refunds_by_amount_and_by_line_never_exceed_the_capture(app, cli
     cola_line = next(line for line in first.json()["payment"]["lines"] if line["name"].startswith("Cola"))
     by_line = refund(mia, trip, {"lines": [{"line_key": cola_line["line_key"], "quantity": 2}], "reason": "expired"})
     assert by_line.status_code == 200, by_line.text
-    assert by_line.json()["refund"]["amount_minor"] == 2 * COLA
+    assert by_line.json()["refund"]["amount_minor"] == 2 * COLA_PRICE  # a line refund gives back the goods
     assert by_line.json()["refund"]["lines"] == {cola_line["line_key"]: 2}
     again = refund(mia, trip, {"lines": [{"line_key": cola_line["line_key"], "quantity": 1}], "reason": "twice"})
     assert again.status_code == 422 and again.json()["type"].endswith("/refund-invalid-quantity")
@@ -113,7 +114,7 @@ def test_partial_refunds_by_amount_and_by_line_never_exceed_the_capture(app, cli
     over = refund(mia, trip, {"amount_minor": GUM, "reason": "too much"})
     assert over.status_code == 409 and over.json()["type"].endswith("/refund-exceeds-capture")
     rest = refund(mia, trip, {"reason": "the rest"})
-    assert rest.status_code == 200 and rest.json()["refund"]["amount_minor"] == GUM - 100
+    assert rest.status_code == 200 and rest.json()["refund"]["amount_minor"] == GUM - 100 + 2 * COLA_DEPOSIT
     assert rest.json()["payment"]["payment_status"] == "refunded"
     nothing = refund(mia, trip, {"reason": "again"})
     assert nothing.status_code == 409 and nothing.json()["type"].endswith("/payment-not-refundable")
@@ -121,7 +122,7 @@ def test_partial_refunds_by_amount_and_by_line_never_exceed_the_capture(app, cli
     assert app.state.payment_provider.refunded(payment.provider_ref) == 2 * COLA + GUM
     assert balances(migrated_engine)[ledger.RECEIVABLE] == 0
     view = mia[0].get(f"/v1/staff/trips/{trip}/payment").json()
-    assert [r["amount_minor"] for r in view["refunds"]] == [100, 2 * COLA, GUM - 100]
+    assert [r["amount_minor"] for r in view["refunds"]] == [100, 2 * COLA_PRICE, GUM - 100 + 2 * COLA_DEPOSIT]
     assert view["captured_minor"] == 2 * COLA + GUM and view["refunded_minor"] == 2 * COLA + GUM
 
 
@@ -260,7 +261,7 @@ def test_a_provider_outage_is_retried_with_the_same_key_and_a_refusal_is_final(
     assert down.status_code == 503 and down.json()["type"].endswith("/payment-provider-unavailable")
     with Session(migrated_engine) as s:
         assert s.scalar(select(Refund.status).where(Refund.trip_id == trip)) == "requested"
-    over = refund(mia, trip, {"amount_minor": 120, "reason": "while one is pending"})
+    over = refund(mia, trip, {"amount_minor": COLA - 80 + 1, "reason": "while one is pending"})
     assert over.status_code == 409 and over.json()["type"].endswith("/refund-exceeds-capture")  # 80 is reserved
     monkeypatch.setattr(provider, "refund", real_refund)
     back = refund(mia, trip, {"amount_minor": 80, "reason": "outage"}, key)  # the app retries with its key

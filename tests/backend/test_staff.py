@@ -9,7 +9,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.models import FlagEvent, LedgerEntry
-from tests.backend.conftest import COLA, COLA_CODE, GUM_CODE, EventListener, UnitActor, checked_out_trip, staff_login
+from tests.backend.conftest import (
+    COLA,
+    COLA_CODE,
+    COLA_DEPOSIT,
+    GUM_CODE,
+    EventListener,
+    UnitActor,
+    checked_out_trip,
+    staff_login,
+)
 
 
 def flagged_trip(client: TestClient, unit: UnitActor) -> tuple[dict[str, str], str, int]:
@@ -70,11 +79,11 @@ def test_claim_resolve_with_stale_actions_refused(app, client: TestClient, unit:
     )
     assert resolved.status_code == 200, resolved.text
     out = resolved.json()
-    assert out["trip_status"] == "paid" and out["charged_minor"] == 199 + 129
+    assert out["trip_status"] == "paid" and out["charged_minor"] == 199 + COLA_DEPOSIT + 129
     assert out["flag"]["status"] == "resolved"
     again = alice.post(f"/v1/staff/flags/{flag_id}/resolve", json=body, headers={**alice_csrf, "Idempotency-Key": key})
     assert again.json() == out  # a double click changes nothing
-    assert client.get(f"/v1/trips/{trip}/receipt", headers=headers).json()["total_minor"] == 328
+    assert client.get(f"/v1/trips/{trip}/receipt", headers=headers).json()["total_minor"] == 328 + COLA_DEPOSIT
 
     history = alice.get(f"/v1/staff/flags/{flag_id}").json()["history"]
     assert [h["action"] for h in history] == ["opened", "claim", "resolve"]

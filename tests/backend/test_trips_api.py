@@ -10,7 +10,7 @@ from backend import migrate
 from backend.app import NotMigratedError, create_app
 from backend.domain.gs1 import DEFAULT_STORE_SCHEME
 from backend.settings import Settings
-from tests.backend.conftest import BANANAS, COLA, new_shopper, new_trip
+from tests.backend.conftest import BANANAS, COLA, COLA_DEPOSIT, new_shopper, new_trip
 
 T0 = "2026-11-24T10:00:00+00:00"
 
@@ -74,9 +74,11 @@ def test_scan_events_are_idempotent_and_build_the_basket(client: TestClient) -> 
     assert [r["status"] for r in again.json()["results"]] == ["duplicate"] * 3
     basket = again.json()["trip"]["basket"]
     assert basket["item_count"] == 3
-    assert basket["total_minor"] == 199 * 2 + 286
+    assert basket["total_minor"] == 199 * 2 + 286 + 2 * COLA_DEPOSIT
+    assert basket["deposit_total_minor"] == 2 * COLA_DEPOSIT
     lines = {line["gtin14"]: line for line in basket["lines"]}
     assert lines[COLA]["quantity"] == 2 and lines[BANANAS]["weight_g"] == 1250
+    assert lines[COLA]["deposit_minor"] == COLA_DEPOSIT and lines[COLA]["total_minor"] == 2 * 199  # goods only
 
     # The app removes a line by its key; an event sent earlier but arriving late still lands in order.
     late = {

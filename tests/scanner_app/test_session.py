@@ -12,7 +12,7 @@ from scanner_app import barcode as bc
 from scanner_app.api_client import ApiClient, is_unit_qr, store_from_qr
 from scanner_app.offline_queue import OfflineQueue, new_event
 from scanner_app.session import ShopperSession, must_ask_before_new_trip
-from tests.backend.conftest import COLA_CODE, GUM_CODE, LiveServer, UnitActor, UnitCredentials, free_port
+from tests.backend.conftest import COLA_CODE, COLA_DEPOSIT, GUM_CODE, LiveServer, UnitActor, UnitCredentials, free_port
 
 STORE_QR = bc.Result("BASKETCHECK-STORE:demo", bc.QR)
 COLA = bc.Result(COLA_CODE, bc.EAN13)
@@ -58,7 +58,7 @@ def test_scan_flow_debounced_with_quantity_and_remove(shopper: ShopperSession, h
     cola_key = next(line.line_key for line in shopper.basket().lines if line.name == "Cola 1.5 L")
     shopper.change_quantity(cola_key, +1)
     view = shopper.basket()
-    assert view.item_count == 3 and view.total == "€5.27" and view.pending == 0
+    assert view.item_count == 3 and view.total == "€5.77" and view.pending == 0  # 2 × (1.99 + 0.25 Pfand) + 1.29
     shopper.remove(cola_key)
     assert backend_basket(http, shopper) == {"05000112637922": 1}
 
@@ -130,7 +130,7 @@ def test_checkout_and_verdict(
     assert view.prompts == (("Scan the Chewing gum in your basket",) if kind == "RECHECK" else ())
     if kind == "PASS":
         assert shopper.status == "paid"
-        assert shopper.receipt is not None and shopper.receipt["total_minor"] == 199
+        assert shopper.receipt is not None and shopper.receipt["total_minor"] == 199 + COLA_DEPOSIT
         assert shopper.queue.receipts()[0]["trip_id"] == shopper.trip_id
     if kind == "RECHECK":
         shopper.add_item(GUM_CODE, bc.EAN13)  # the shopper may fix the basket and scan again

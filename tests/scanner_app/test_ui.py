@@ -146,7 +146,7 @@ def test_shop_scan_basket_checkout_pass_receipt(
     notices = ui.see(photo(COLA_CODE, bc.EAN13, seed=1))
     assert [n.text for n in notices] == ["Cola 1.5 L — €1.99"]
     ui.see(photo(GUM_CODE, bc.EAN13, seed=2))
-    assert "Basket: 2 · €3.28" in texts(app.scan_screen)
+    assert "Basket: 2 · €3.53" in texts(app.scan_screen)  # cola 1.99 + 0.25 deposit, gum 1.29
     assert backend_basket(http, session) == {"04006381333931": 1, "05000112637922": 1}
     app.scan_screen.preview.show(photo(GUM_CODE, bc.EAN13, seed=2))  # for the picture only: no new scan
     ui.screenshot("scan")
@@ -155,7 +155,7 @@ def test_shop_scan_basket_checkout_pass_receipt(
     cola = next(line.line_key for line in session.basket().lines if line.name == "Cola 1.5 L")
     app.change_quantity(cola, +1)
     shown = texts(app.basket_screen)
-    assert "3 items · Total €5.27" in shown and "[b]Cola 1.5 L[/b]\n2 × €1.99" in shown
+    assert "3 items · Total €5.77" in shown and "[b]Cola 1.5 L[/b]\n2 × €1.99" in shown
     ui.screenshot("basket")
 
     app.show_checkout()
@@ -167,11 +167,21 @@ def test_shop_scan_basket_checkout_pass_receipt(
     assert unit.send_verdict(unit.verdict_body(unit.session(), "PASS")).status_code == 200
     app.poll()
     assert session.status == "paid" and not app.following
-    assert "[b]Paid €5.27[/b]" in texts(app.checkout_screen)
+    assert "[b]Paid €5.77[/b]" in texts(app.checkout_screen)
     ui.screenshot("paid")
 
+    show = next(w for w in app.checkout_screen.walk() if getattr(w, "text", "") == "Show receipt")
+    show.dispatch("on_press")
+    assert app.screens.current == "receipt"
+    shown = texts(app.receipt_screen)
+    store = ("[b]Demo Store[/b]", "Hauptstraße 12", "VAT id DE123456789")
+    for expected in (*store, "Receipt no. 1", "2 × Deposit Cola 1.5 L"):
+        assert expected in shown, (expected, shown)
+    assert "A 19 % net €4.85" in shown and "VAT €0.92" in shown and "[b]€5.77[/b]" in shown
+    ui.screenshot("receipt")
+
     app.show_receipts()
-    assert any("€5.27" in t for t in texts(app.receipts_screen))
+    assert any("€5.77" in t for t in texts(app.receipts_screen))
     ui.screenshot("receipts")
 
 
