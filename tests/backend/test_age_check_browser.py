@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from backend.models import AgeCheck, Payment
 from tests.backend.conftest import COLA_CODE, COLA_DEPOSIT, UnitActor, checked_out_trip
 from tests.backend.test_age_checks import BEER, BEER_CODE, restricted_catalog  # noqa: F401 (the fixture)
-from tests.backend.test_dashboard_browser import sign_in
+from tests.backend.test_dashboard_browser import SCREENSHOTS, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +42,7 @@ def test_staff_confirm_an_age_check_in_german(browser, live_server, unit_credent
     card.filter(has_text="ab 16 Jahren").wait_for()
     assert "1× Hopfen Pils 0.5 L (ab 16)" in card.inner_text()
     assert CHARGED_DE in card.inner_text()
+    alice.screenshot(path=str(SCREENSHOTS / "staff-age-check.png"))  # for the README
     card.get_by_role("button", name="Alter bestätigt").click()
     alice.locator("#toast").filter(has_text=CHARGED_DE).wait_for(timeout=10_000)
     assert "Alter bestätigt" in alice.locator("#toast").inner_text()

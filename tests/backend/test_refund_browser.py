@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from backend.models import Payment, Refund
 from tests.backend.conftest import COLA_CODE, GUM_CODE, UnitActor, checked_out_trip
-from tests.backend.test_dashboard_browser import sign_in
+from tests.backend.test_dashboard_browser import SCREENSHOTS, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +64,7 @@ def test_a_manager_refunds_part_of_a_basket_in_german(browser, live_server, unit
     mia.get_by_role("button", name="Erstatten").click()
     error = mia.locator("#refund-error")
     error.filter(has_text="mehr, als bei dieser Zahlung noch erstattet werden kann").wait_for()
+    mia.screenshot(path=str(SCREENSHOTS / "staff-refund.png"), full_page=True)  # for the README
 
     with Session(migrated_engine) as s:
         payment = s.scalar(select(Payment).where(Payment.trip_id == trip))
