@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import age_check as rules
-from backend import basket, live, trips
+from backend import live, trips
 from backend.models import AgeCheck, Payment, Product, Trip, utcnow
 from backend.problems import Problem
 from backend.schemas import ScanEventIn
@@ -51,7 +51,7 @@ def check_lines(session: Session, trip: Trip) -> list[rules.BasketLine]:
     gtins = {line.gtin14 for line in lines}
     ages = dict(session.execute(select(Product.gtin14, Product.age_min).where(Product.gtin14.in_(gtins))).all())
     return [
-        rules.BasketLine(line.gtin14, line.name, line.quantity, basket.charge_minor([line]), ages.get(line.gtin14))
+        rules.BasketLine(line.gtin14, line.name, line.quantity, line.charge_minor, ages.get(line.gtin14))
         for line in lines
     ]
 

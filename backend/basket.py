@@ -49,14 +49,19 @@ class Line:
     def deposit_total_minor(self) -> int:
         return self.quantity * self.deposit_minor
 
+    @property
+    def charge_minor(self) -> int:
+        """What the shopper pays for this line: goods plus deposit."""
+        return self.total_minor + self.deposit_total_minor
+
 
 def charge_minor(lines: Iterable[Line]) -> int:
     """What the shopper pays for these lines: goods plus deposit. The one rule for checkout, capture and views."""
-    return sum(line.total_minor + line.quantity * line.deposit_minor for line in lines)
+    return sum(line.charge_minor for line in lines)
 
 
 def deposit_minor(lines: Iterable[Line]) -> int:
-    return sum(line.quantity * line.deposit_minor for line in lines)
+    return sum(line.deposit_total_minor for line in lines)
 
 
 def line_price(product: ProductInfo, weight_g: int | None, code_price_minor: int | None) -> int:

@@ -340,8 +340,9 @@ class Station:
                 log.debug("look-ahead not usable: %s", exc)
         elif self._ahead_last is not None and self._ahead_last[0] == arrived_at:
             early = self._ahead_last[1]  # the latest finished look (the worker waits for a change)
-        usable = early is not None and early[2] is not None and early[0] is not None and early[0].camera_ok
-        if early is not None and usable and early[2] is not None and same_scene(early[2], settled.bgr):
+        vision, _objects, picture = early[:3] if early is not None else (None, (), None)
+        if vision is not None and vision.camera_ok and picture is not None and same_scene(picture, settled.bgr):
+            assert early is not None
             return early, True
         return self._look_at(settled, landed_at), False
 

@@ -74,7 +74,7 @@ def _requested_amount(session: Session, trip: Trip, payment: Payment, lines: dic
     """The amount of refunding ``lines`` (line key → quantity), less what earlier refunds took of each line. An
     item given back returns its deposit (Pfand) with its price."""
     basket = {line.line_key: line for line in trips.basket_lines(session, trip)}
-    line_totals = {key: line.total_minor + line.deposit_total_minor for key, line in basket.items()}
+    line_totals = {key: line.charge_minor for key, line in basket.items()}
     unit_prices = {key: line.unit_price_minor + line.deposit_minor for key, line in basket.items()}
     earlier = session.scalars(
         select(Refund.lines).where(
