@@ -85,7 +85,8 @@ def test_an_unscanned_heavy_item_asks_for_a_recheck_then_passes_after_the_fix(
     shopper, scenario = shop(server, unit, "unscanned-heavy", station)
     trip = shopper.wait_status("recheck")
     assert trip["prompts"], trip
-    state = unit.screen.get()
+    # The screen may still be re-weighing a late change of the tray when the backend already says recheck.
+    state = wait_for(lambda: (s := unit.screen.get()).verdict == "RECHECK" and s, what="RECHECK on the screen")
     assert state.verdict == "RECHECK" and state.prompts
     # The shopper scans what was missing; the unit validates the same basket again.
     scanned = {s.gtin14 for s in scenario.scans}
