@@ -2,6 +2,8 @@
 
 The frames are random training-style baskets (1–15 products, sometimes personal items, every basket type,
 all camera imperfections drawn from the seed), the workload the vision dataset builder puts on the renderer.
+``--view left`` (or ``right``) times a side camera's renderer instead of the top camera's; ``--products 30``
+fills every basket.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--frames", type=int, default=40, help="frames per timed pass (default 40)")
     parser.add_argument("--passes", type=int, default=3, help="timed passes; the fastest counts (default 3)")
     parser.add_argument("--seed", type=int, default=0, help="first basket seed (default 0)")
+    parser.add_argument("--view", default="top", help="the camera: top, left or right (default top)")
+    parser.add_argument("--products", type=int, help="products per basket (default: 1–15 drawn from the seed)")
 
 
 def _one_thread() -> None:
@@ -35,6 +39,11 @@ def _one_thread() -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from backend.cli import CliError
+    from hardware_sim.views import VIEWS
+
+    if args.view not in VIEWS:
+        raise CliError(f"--view: unknown camera {args.view!r}: known are {', '.join(VIEWS)}")
     _one_thread()
     import cv2
 
@@ -42,10 +51,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from hardware_sim import catalog_baskets, distractors
     from hardware_sim.catalog import load_demo_catalog
     from hardware_sim.looks import product_texture
-    from hardware_sim.render import IMAGE_H, IMAGE_W, render
+    from hardware_sim.render import IMAGE_H, IMAGE_W
     from hardware_sim.render_layout import random_basket
+    from hardware_sim.render_views import ViewRenderer
 
     catalog = load_demo_catalog()
+    render = ViewRenderer(args.view, catalog).render
     invalid = 0
     for row in catalog:
         try:
@@ -53,7 +64,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         except GS1Error:
             invalid += 1
     frames = max(1, args.frames)
-    baskets = [random_basket(args.seed + i) for i in range(frames)]
+    baskets = [random_basket(args.seed + i, n_products=args.products, catalog=catalog) for i in range(frames)]
     print(f"bench render: painting textures, then {frames} frames …", file=sys.stderr, flush=True)
     for i in range(min(frames, 10)):  # warm-up: paint the textures (cached once per process)
         render(baskets[i], args.seed + i)
@@ -77,6 +88,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     assert frame.shape == (IMAGE_H, IMAGE_W, 3)
     best, slowest = min(times), max(times)
     return {
+        "view": args.view,
         "fps_1280x720": round(frames / best, 1),
         "fps_1280x720_slowest_pass": round(frames / slowest, 1),
         # Frames per second of this process's own CPU time: what one core does when no one else wants it.

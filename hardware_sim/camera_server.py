@@ -1,4 +1,4 @@
-"""The simulated overhead camera as an IP camera: MJPEG over HTTP of the live scene, plus a snapshot URL.
+"""A simulated station camera as an IP camera: MJPEG over HTTP of the live scene, plus a snapshot URL.
 
 ``cv2.VideoCapture("http://127.0.0.1:PORT/stream.mjpg")`` opens it like a real network camera, so the
 validation unit runs the same capture code on the simulator and on hardware.
@@ -7,11 +7,14 @@ Routes (all ``GET``):
 
 * ``/stream.mjpg`` — ``multipart/x-mixed-replace; boundary=frame``, one JPEG part per frame at ``fps``;
 * ``/snapshot.jpg`` — the current frame;
-* ``/truth.json`` — the scene version and the ground truth of the current frame (tests, dataset tools);
+* ``/truth.json`` — the camera's id, the scene version and the ground truth of the current frame (tests,
+  dataset tools): ``{"camera": "top", "version": 3, "items": [...]}``;
 * ``/`` — a page that shows the stream, for a tester's browser.
 
-The picture is :func:`hardware_sim.render.render` of the scene's current snapshot with the station's seed, so a
-test can render the same snapshot itself and compare. It is re-rendered only when the scene changes.
+Each server is one camera of :data:`hardware_sim.views.VIEWS` (``view="top"`` by default: the overhead camera,
+:func:`hardware_sim.render.render`; ``"left"``/``"right"``: :func:`hardware_sim.render_views.render_view`). The
+picture is that view of the scene's current snapshot with the station's seed, so a test can render the same
+snapshot itself and compare. It is re-rendered only when the scene changes.
 
 Faults: :meth:`CameraServer.set_fault` ``"off"`` (the camera is down: streams are cut, requests get
 ``503``) and ``"frozen"`` (the stream goes on, but shows the last picture whatever happens on the tray).
@@ -59,14 +62,16 @@ class CameraServer:
         seed: int = 0,
         jpeg_quality: int = 85,
         catalog: Catalog | None = None,
+        view: str = "top",
     ) -> None:
-        from hardware_sim.render import Renderer
+        from hardware_sim.render_views import ViewRenderer
 
+        self.view = view
+        self._renderer = ViewRenderer(view, catalog)  # KeyError naming the known cameras for an unknown view
         self.scene = scene
         self.fps = fps
         self.seed = seed
         self.jpeg_quality = jpeg_quality
-        self._renderer = Renderer(catalog)
         self._host, self._port = host, port
         self._lock = threading.Lock()
         self._fault: str | None = None
@@ -88,7 +93,7 @@ class CameraServer:
         self._stopping.clear()
         self._server = ThreadingHTTPServer((self._host, self._port), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sim-camera", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name=f"sim-camera-{self.view}", daemon=True)
         self._thread.start()
         return self.stream_url
 
@@ -202,7 +207,7 @@ def _handler_for(camera: CameraServer) -> type[BaseHTTPRequestHandler]:
                 self._send(HTTPStatus.OK, "image/jpeg", camera.current_jpeg())
             elif path == "/truth.json":
                 _, truth, version = camera.current_frame()
-                body = json.dumps({"version": version, "items": truth}).encode()
+                body = json.dumps({"camera": camera.view, "version": version, "items": truth}).encode()
                 self._send(HTTPStatus.OK, "application/json", body)
             else:
                 self._stream()

@@ -2,10 +2,11 @@
 
 Subcommands:
 
-* ``station`` — the scene, its camera stream and its scale on a pty; prints the URLs and the serial port, then
-  takes commands on stdin and on a small HTTP control API (see :mod:`hardware_sim.station_control`);
-* ``render`` — write camera frames as PNG (random baskets from a seed, or a scenario's basket), with the ground
-  truth as JSON next to each;
+* ``station`` — the scene, its camera streams (``--cameras top,left,right``) and its scale on a pty; prints the
+  URLs and the serial port, then takes commands on stdin and on a small HTTP control API (see
+  :mod:`hardware_sim.station_control`);
+* ``render`` — write camera frames as PNG (random baskets from a seed, or a scenario's basket; ``--view left``
+  for a side camera), with the ground truth as JSON next to each;
 * ``scenarios validate [FILES]`` — check scenario files, one or several scenarios each (default: the shipped
   suite); ``scenarios list`` — the shipped scenarios; ``scenarios generate`` — a benchmark suite of generated
   baskets as multi-document YAML (:mod:`hardware_sim.scenario_generate`);
@@ -29,7 +30,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("station", help="run a simulated station: camera stream + scale, driven by commands")
     p.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
-    p.add_argument("--camera-port", type=int, default=0, help="camera HTTP port (default: any free port)")
+    p.add_argument(
+        "--camera-port",
+        type=int,
+        default=0,
+        help="first camera's HTTP port, the next ones after it (default: any free)",
+    )
+    p.add_argument(
+        "--cameras",
+        default="top",
+        help="cameras to serve, comma-separated: top, left, right (default: top); one MJPEG stream each",
+    )
     p.add_argument("--control-port", type=int, default=0, help="control API port (default: any free port)")
     p.add_argument("--fps", type=float, default=10.0, help="camera frames per second (default 10)")
     p.add_argument("--seed", type=int, default=0, help="seed of the scale's noise and the camera's lighting")
@@ -44,6 +55,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", help="render this scenario's basket instead of random ones")
     p.add_argument("--clean", action="store_true", help="no lighting, blur, noise or JPEG: the ideal picture")
     p.add_argument("--boxes", action="store_true", help="draw the ground-truth boxes on the picture")
+    p.add_argument("--view", default="top", help="the camera: top, left or right (default top; others end -VIEW)")
     p.add_argument("--out", type=Path, default=Path("."), help="folder to write into (default: here)")
     p.set_defaults(handler=_render)
 
@@ -58,6 +70,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--n", type=int, default=500, help="how many scenarios (default 500)")
     g.add_argument("--seed", type=int, default=7, help="the suite's seed (default 7: the shipped decision-500)")
     g.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    g.add_argument(
+        "--hard", action="store_true", help="a harder mix: bigger baskets (mostly 12–30 pieces), clutter 0.3–0.85"
+    )
     g.set_defaults(handler=_generate)
 
     from hardware_sim import scale_cli
@@ -69,10 +84,20 @@ def _station(args: argparse.Namespace) -> int:
     from hardware_sim.scenario import ScenarioError, find_scenario
     from hardware_sim.station import SimStation
     from hardware_sim.station_control import ControlServer, serve_stdin
+    from hardware_sim.views import parse_cameras
 
     try:
+        cameras = parse_cameras(args.cameras)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    try:
         station = SimStation(
-            seed=args.seed, host=args.host, camera_port=args.camera_port, fps=args.fps, with_scale=not args.no_scale
+            seed=args.seed,
+            host=args.host,
+            camera_port=args.camera_port,
+            fps=args.fps,
+            with_scale=not args.no_scale,
+            cameras=cameras,
         )
         station.start()
     except OSError as exc:
@@ -93,6 +118,9 @@ def _station(args: argparse.Namespace) -> int:
             scale = station.scale_port or "none (this build has no simulated scale)"
         print(f"scale:    {scale}", flush=True)
         print(f"control:  {control.url}  (GET /status, POST /command)", flush=True)
+        if list(station.cameras) != ["top"]:
+            for view, url in station.camera_urls.items():
+                print(f"camera {view}: {url}", flush=True)
         if args.no_stdin:
             import signal
             import threading
@@ -114,13 +142,18 @@ def _station(args: argparse.Namespace) -> int:
 def _render(args: argparse.Namespace) -> int:
     import cv2
 
-    from hardware_sim.render import CLEAN, render
+    from hardware_sim.render import CLEAN
     from hardware_sim.render_layout import random_basket
+    from hardware_sim.render_views import render_view
     from hardware_sim.scenario import ScenarioError, find_scenario
     from hardware_sim.scenario_layout import basket_items
+    from hardware_sim.views import VIEWS
 
     if args.count < 1:
         raise CliError("--count must be at least 1")
+    if args.view not in VIEWS:
+        raise CliError(f"--view: unknown camera {args.view!r}: known are {', '.join(VIEWS)}")
+    suffix = "" if args.view == "top" else f"-{args.view}"
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -134,11 +167,11 @@ def _render(args: argparse.Namespace) -> int:
     for seed in range(args.seed, args.seed + args.count):
         if scenario is not None:
             items = [item for _, item in basket_items(scenario)]
-            stem = f"{scenario.name}-{seed:06d}"
+            stem = f"{scenario.name}-{seed:06d}{suffix}"
         else:
             items = random_basket(seed)
-            stem = f"frame-{seed:06d}"
-        frame, truth = render(items, seed, CLEAN if args.clean else None)
+            stem = f"frame-{seed:06d}{suffix}"
+        frame, truth = render_view(args.view, items, seed, CLEAN if args.clean else None)
         if args.boxes:
             _draw_boxes(frame, truth)
         png = args.out / f"{stem}.png"
@@ -194,8 +227,8 @@ def _generate(args: argparse.Namespace) -> int:
 
     if args.n < 1:
         raise CliError("--n must be at least 1")
-    scenarios = generate_suite(args.n, args.seed)
-    text = dump_scenarios(scenarios, header=suite_header(args.n, args.seed))
+    scenarios = generate_suite(args.n, args.seed, hard=args.hard)
+    text = dump_scenarios(scenarios, header=suite_header(args.n, args.seed, args.hard))
     if args.out is None:
         sys.stdout.write(text)
     else:

@@ -45,6 +45,7 @@ from typing import Any, TypeVar
 from backend.cli import CliError
 
 DEFAULT_DIR = Path("var") / "demo"
+DEMO_CAMERAS = "top,left,right"  # the station's top camera and its two side cameras (#17)
 STAFF_USER, STAFF_PASSWORD = "staff", "basketcheck-demo"
 UNIT_ID, STORE_ID = "demo-unit-1", "demo"
 FRAUD = ("unscanned", "switch", "underscan", "personal_item")  # hardware_sim.scenario.FRAUD_CATEGORIES
@@ -65,6 +66,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=0, help="backend port (default: a free one)")
     parser.add_argument(
         "--verdict-timeout", type=float, default=30.0, help="seconds to wait for each verdict (default 30)"
+    )
+    parser.add_argument(
+        "--cameras",
+        default=DEMO_CAMERAS,
+        help=f"the station's cameras, comma-separated: top, left, right (default {DEMO_CAMERAS})",
     )
     parser.set_defaults(handler=run)
 
@@ -226,9 +232,38 @@ class Store:
     screen: str
 
 
-def _start_store(processes: Processes, port: int, workdir: Path) -> Store:
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _unit_cameras_toml(urls: dict[str, str]) -> str:
+    """The unit's ``[[cameras]]`` for the station's streams, each with its tray homography (the simulator's
+    camera models: what calibrating a real unit's cameras would give); the top camera detects, the side cameras
+    are evidence only."""
+    from hardware_sim.views import get_view, tray_homography
+
+    out = []
+    for view, url in urls.items():  # the anchor is the unit's default: the box centre for the first (top) camera
+        rows = ", ".join("[" + ", ".join(f"{v:.9g}" for v in row) + "]" for row in tray_homography(get_view(view)))
+        # The shipped detector was trained on the top view: the side views are evidence for staff until a
+        # detector trained on them too (#16) is shipped (on them it raised false alarms from 0.4 % to 16 %).
+        detect = "true" if view == "top" else "false"
+        out.append(f'[[cameras]]\nid = "{view}"\nurl = "{url}"\ntray_homography = [{rows}]\ndetect = {detect}\n')
+    return "\n".join(out)
+
+
+def _start_store(processes: Processes, port: int, workdir: Path, cameras: str = DEMO_CAMERAS) -> Store:
     """Backend, station and unit as processes; returns once the unit shows its bind QR (ready for shoppers)."""
     import httpx
+
+    from hardware_sim.views import parse_cameras
+
+    try:  # before anything starts
+        views = list(parse_cameras(cameras))
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    camera_flags = ["--cameras", ",".join(views)]
 
     backend_url = f"http://127.0.0.1:{port}"
     backend = processes.start("backend", ["backend", "serve", "--port", str(port)], "backend.log")
@@ -247,11 +282,12 @@ def _start_store(processes: Processes, port: int, workdir: Path) -> Store:
 
     station = processes.start(
         "simulated station",
-        ["sim", "station", "--no-stdin", "--control-port", "0", "--camera-port", "0", "--seed", "1"],
+        ["sim", "station", "--no-stdin", "--control-port", "0", "--camera-port", "0", "--seed", "1", *camera_flags],
         "station.log",
     )
-    station.wait_for_line(r"^control:\s+\S+", 30)
+    station.wait_for_line(rf"^camera {views[-1]}:\s+\S+" if views != ["top"] else r"^control:\s+\S+", 30)
     out = station.output()
+    urls = {v: m[1] for v in views if (m := re.search(rf"^camera {v}:\s+(\S+)", out, re.MULTILINE))}
     camera = re.search(r"^camera:\s+(\S+)", out, re.MULTILINE)
     scale = re.search(r"^scale:\s+(/\S+)", out, re.MULTILINE)
     control = re.search(r"^control:\s+(\S+)", out, re.MULTILINE)
@@ -267,8 +303,8 @@ def _start_store(processes: Processes, port: int, workdir: Path) -> Store:
             str(workdir / "unit.json"),
             "--serial",
             scale[1],
-            "--camera",
-            camera[1],
+            *(["--config", str(_write(workdir / "unit.toml", _unit_cameras_toml(urls)))] if len(urls) > 1 else []),
+            *(["--camera", camera[1]] if len(urls) <= 1 else []),
             "--screen-port",
             "0",
         ],
@@ -594,7 +630,7 @@ def run(args: argparse.Namespace) -> int:
     with _sigterm_interrupts():
         try:
             _say("demo: starting the backend, the simulated station and the validation unit…", quiet)
-            store = _start_store(processes, port, workdir)
+            store = _start_store(processes, port, workdir, args.cameras)
             _say(f"demo: staff dashboard  {store.backend}/staff  (sign in: {STAFF_USER} / {STAFF_PASSWORD})", quiet)
             _say(f"demo: unit's screen    {store.screen}/  (metrics {store.screen}/metrics)", quiet)
             _say(f"demo: backend API      {store.backend}/docs", quiet)

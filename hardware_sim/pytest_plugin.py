@@ -12,9 +12,11 @@ Fixtures:
   ``.set_fault("off" | "frozen" | None)``);
 * ``sim_station`` — a running station: its own scene, camera and (when built) scale on a pty
   (``.camera_url``, ``.scale_port``, ``.place_scenario()``, ``.play()``, ``.inject()``, ``.truth()``…);
+* ``sim_station_cameras`` — the same with the top and both side cameras, each its own stream
+  (``.camera_urls``, ``.truth_by_camera()``, ``.inject("camera_off", camera="left")``);
 * ``place_scenario`` — ``place_scenario("honest-5")`` puts a scenario's basket on ``sim_scene`` and returns
   the placed items;
-* ``ground_truth`` — ``ground_truth(scene_or_items, seed=0)``: what the camera shows of each item.
+* ``ground_truth`` — ``ground_truth(scene_or_items, seed=0, camera="top")``: what a camera shows of each item.
 """
 
 from __future__ import annotations
@@ -78,6 +80,17 @@ def sim_station() -> Iterator[SimStation]:
 
 
 @pytest.fixture
+def sim_station_cameras() -> Iterator[SimStation]:
+    """A running simulated station with three cameras (``top``, ``left``, ``right``) and, when built, the scale."""
+    from hardware_sim.station import SimStation
+
+    station = SimStation(fps=15, cameras=("top", "left", "right"))
+    with station:
+        yield station
+        station.clear_faults()
+
+
+@pytest.fixture
 def place_scenario(sim_scene: Scene) -> Callable[..., list[PlacedItem]]:
     """``place_scenario(name_or_scenario, scene=sim_scene, late_items=True)``: clear the scene and put the
     scenario's basket on it; returns the placed items (with the scene's ids)."""
@@ -96,13 +109,14 @@ def place_scenario(sim_scene: Scene) -> Callable[..., list[PlacedItem]]:
 
 @pytest.fixture
 def ground_truth() -> Callable[..., list[GroundTruth]]:
-    """``ground_truth(scene_or_items, seed=0)``: per item, its box, visible box and visible fraction in the
-    camera's picture (a clean render: the boxes do not depend on lighting or noise)."""
-    from hardware_sim.render import CLEAN, render
+    """``ground_truth(scene_or_items, seed=0, camera="top")``: per item, its box, visible box and visible
+    fraction in that camera's picture (a clean render: the boxes do not depend on lighting or noise)."""
+    from hardware_sim.render import CLEAN
+    from hardware_sim.render_views import render_view
 
-    def truth(source: Any, seed: int = 0) -> list[GroundTruth]:
+    def truth(source: Any, seed: int = 0, camera: str = "top") -> list[GroundTruth]:
         if isinstance(source, Scene):
             source = source.snapshot()
-        return render(source, seed, CLEAN)[1]
+        return render_view(camera, source, seed, CLEAN)[1]
 
     return truth

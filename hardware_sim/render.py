@@ -77,7 +77,7 @@ def tray_to_pixel(x_mm: float, y_mm: float, z_mm: float = 0.0) -> tuple[float, f
 
 
 @lru_cache(maxsize=1)
-def _background() -> np.ndarray:
+def background() -> np.ndarray:
     """The empty station: dark counter, brushed-steel tray with a rim. Painted once."""
     rng = np.random.default_rng(7)
     img = np.empty((IMAGE_H, IMAGE_W, 3), np.float32)
@@ -108,7 +108,9 @@ def _noise_bank() -> np.ndarray:
 
 
 @dataclass
-class _Placed:
+class Placed:
+    """An item as the renderers draw it: its look and the height it rests at (see :func:`stack`)."""
+
     item: PlacedItem
     texture: Texture
     elevation_mm: float
@@ -130,10 +132,10 @@ def _footprint_radius_mm(texture: Texture) -> float:
     return 0.5 * math.sqrt(w * h) / TEX_PX_PER_MM
 
 
-def _stack(items: Sequence[PlacedItem], catalog: Catalog) -> list[_Placed]:
+def stack(items: Sequence[PlacedItem], catalog: Catalog) -> list[Placed]:
     """Items in drawing order with the height each one rests at (on the tray, or on what lies under it)."""
     ordered = sorted(items, key=lambda i: (i.kind != "basket", i.z, i.item_id))
-    placed: list[_Placed] = []
+    placed: list[Placed] = []
     for item in ordered:
         texture = _texture_for(item, catalog)
         elevation = 0.0
@@ -145,16 +147,16 @@ def _stack(items: Sequence[PlacedItem], catalog: Catalog) -> list[_Placed]:
                 rb = _footprint_radius_mm(below.texture)
                 if math.hypot(item.x_mm - below.item.x_mm, item.y_mm - below.item.y_mm) < 0.7 * (r + rb):
                     elevation = max(elevation, below.elevation_mm + below.texture.height_mm)
-        placed.append(_Placed(item, texture, min(elevation, MAX_PILE_MM)))
+        placed.append(Placed(item, texture, min(elevation, MAX_PILE_MM)))
     return placed
 
 
-def _top_mm(p: _Placed) -> float:
+def _top_mm(p: Placed) -> float:
     top = p.elevation_mm + (0.0 if p.item.kind == "basket" else p.texture.height_mm)
     return min(top, CAMERA_HEIGHT_MM * 0.6)
 
 
-def _matrix(p: _Placed, z_mm: float | None = None) -> np.ndarray:
+def _matrix(p: Placed, z_mm: float | None = None) -> np.ndarray:
     """Affine map from texture pixels to image pixels for the item's outline at height ``z_mm`` (its top)."""
     z = _top_mm(p) if z_mm is None else z_mm
     k = PX_PER_MM * CAMERA_HEIGHT_MM / (CAMERA_HEIGHT_MM - z) / TEX_PX_PER_MM
@@ -168,7 +170,7 @@ def _matrix(p: _Placed, z_mm: float | None = None) -> np.ndarray:
     return np.array([[c, -s, tx], [s, c, ty]], np.float64)
 
 
-def _side_polygon(p: _Placed, top: np.ndarray) -> np.ndarray | None:
+def _side_polygon(p: Placed, top: np.ndarray) -> np.ndarray | None:
     """The item's sides as the camera sees them: the hull of its outline at the base and at the top, or None
     when they hide behind the top (short items, items right under the camera)."""
     if p.item.kind == "basket" or p.texture.height_mm < 15 or len(p.texture.hull) < 3:
@@ -193,7 +195,8 @@ def _bounds(m: np.ndarray, w: int, h: int, margin: float) -> tuple[int, int, int
     return x0, y0, x1, y1
 
 
-def _box_of(mask: np.ndarray, ox: int, oy: int) -> tuple[int, int, int, int]:
+def box_of(mask: np.ndarray, ox: int, oy: int) -> tuple[int, int, int, int]:
+    """The box (x0, y0, x1 exclusive, y1 exclusive) around a mask's true pixels, offset by (ox, oy); zeros if none."""
     rows = np.flatnonzero(mask.any(axis=1))
     if rows.size == 0:
         return (0, 0, 0, 0)
@@ -201,7 +204,7 @@ def _box_of(mask: np.ndarray, ox: int, oy: int) -> tuple[int, int, int, int]:
     return (ox + int(cols[0]), oy + int(rows[0]), ox + int(cols[-1]) + 1, oy + int(rows[-1]) + 1)
 
 
-def _composite(frame: np.ndarray, ids: np.ndarray, index: int, p: _Placed, shadows: bool) -> tuple[tuple, int]:
+def _composite(frame: np.ndarray, ids: np.ndarray, index: int, p: Placed, shadows: bool) -> tuple[tuple, int]:
     """Draw one item (its shadow, its sides, its top) onto ``frame``; mark its pixels in ``ids``.
 
     Returns the region that holds all of the item's pixels and how many there are."""
@@ -323,6 +326,47 @@ def _jpeg(frame: np.ndarray, quality: int) -> np.ndarray:
     return frame if decoded is None else decoded
 
 
+def imperfections(frame: np.ndarray, rng: np.random.Generator, opts: RenderOptions) -> np.ndarray:
+    """The camera's flaws on a drawn frame, in a fixed order (lighting, glare, blur, noise, JPEG), from ``rng``."""
+    if opts.lighting:
+        frame = _lighting(frame, rng)
+    if opts.glare if opts.glare is not None else rng.random() < 0.3:
+        frame = _glare(frame, rng)
+    if opts.blur if opts.blur is not None else rng.random() < 0.5:
+        frame = _blur(frame, rng)
+    if opts.noise:
+        frame = _noise(frame, rng)
+    if opts.jpeg if opts.jpeg is not None else rng.random() < 0.6:
+        frame = _jpeg(frame, int(rng.integers(opts.jpeg_quality[0], opts.jpeg_quality[1] + 1)))
+    return frame
+
+
+def ground_truth(
+    placed: Sequence[Placed], ids: np.ndarray, drawn: Sequence[tuple[tuple, int, tuple[int, int, int, int]]]
+) -> list[GroundTruth]:
+    """Every item's ground truth from a finished id buffer (``ids[y, x]`` = the index of the item seen there)
+    and, per item, what drawing it gave: (its region x0, y0, x1, y1; its silhouette's pixels; the box around the
+    whole silhouette). Sorted by item id. Both renderers (top and side views) score their pictures this way."""
+    truth: list[GroundTruth] = []
+    for index, p in enumerate(placed):
+        (x0, y0, x1, y1), area, box = drawn[index]
+        visible_mask = ids[y0:y1, x0:x1] == index if area else np.zeros((0, 0), bool)
+        visible = int(np.count_nonzero(visible_mask))
+        truth.append(
+            GroundTruth(
+                item_id=p.item.item_id,
+                kind=p.item.kind,
+                ref=p.item.ref,
+                box=box,
+                visible_box=box_of(visible_mask, x0, y0) if visible else (0, 0, 0, 0),
+                visible_fraction=round(visible / area, 4) if area else 0.0,
+                pixels=area,
+            )
+        )
+    truth.sort(key=lambda t: t.item_id)
+    return truth
+
+
 class Renderer:
     """Renders snapshots of the tray with one catalog; keeps nothing but the textures it has painted."""
 
@@ -336,9 +380,9 @@ class Renderer:
         opts = options or RenderOptions()
         items = source.items if isinstance(source, SceneSnapshot) else tuple(source)
         rng = np.random.default_rng(seed)
-        frame = _background().copy()
+        frame = background().copy()
         ids = np.full((IMAGE_H, IMAGE_W), -1, np.int16)
-        placed = _stack(items, self.catalog)
+        placed = stack(items, self.catalog)
         rois: list[tuple] = []
         areas: list[int] = []
         full_boxes: list[tuple[int, int, int, int]] = []
@@ -348,35 +392,9 @@ class Renderer:
             areas.append(area)
             x0, y0, x1, y1 = roi
             # Right after drawing, the item's pixels in ``ids`` are its whole silhouette; later items cover some.
-            full_boxes.append(_box_of(ids[y0:y1, x0:x1] == index, x0, y0) if area else (0, 0, 0, 0))
-        truth: list[GroundTruth] = []
-        for index, p in enumerate(placed):
-            x0, y0, x1, y1 = rois[index]
-            visible_mask = ids[y0:y1, x0:x1] == index if areas[index] else np.zeros((0, 0), bool)
-            visible = int(np.count_nonzero(visible_mask))
-            truth.append(
-                GroundTruth(
-                    item_id=p.item.item_id,
-                    kind=p.item.kind,
-                    ref=p.item.ref,
-                    box=full_boxes[index],
-                    visible_box=_box_of(visible_mask, x0, y0) if visible else (0, 0, 0, 0),
-                    visible_fraction=round(visible / areas[index], 4) if areas[index] else 0.0,
-                    pixels=areas[index],
-                )
-            )
-        if opts.lighting:
-            frame = _lighting(frame, rng)
-        if opts.glare if opts.glare is not None else rng.random() < 0.3:
-            frame = _glare(frame, rng)
-        if opts.blur if opts.blur is not None else rng.random() < 0.5:
-            frame = _blur(frame, rng)
-        if opts.noise:
-            frame = _noise(frame, rng)
-        if opts.jpeg if opts.jpeg is not None else rng.random() < 0.6:
-            frame = _jpeg(frame, int(rng.integers(opts.jpeg_quality[0], opts.jpeg_quality[1] + 1)))
-        truth.sort(key=lambda t: t.item_id)
-        return frame, truth
+            full_boxes.append(box_of(ids[y0:y1, x0:x1] == index, x0, y0) if area else (0, 0, 0, 0))
+        truth = ground_truth(placed, ids, list(zip(rois, areas, full_boxes, strict=True)))
+        return imperfections(frame, rng, opts), truth
 
 
 @lru_cache(maxsize=4)

@@ -27,6 +27,7 @@ from yaml.constructor import SafeConstructor
 from backend.domain.gs1 import GS1Error, parse_scanned, validate_gtin
 from hardware_sim import catalog_baskets, distractors
 from hardware_sim.catalog import Catalog, load_demo_catalog
+from hardware_sim.views import VIEWS
 
 VERDICTS = ("pass", "recheck", "flag")
 FAULTS = (
@@ -38,6 +39,7 @@ FAULTS = (
     "dead_cell",  # one load cell stops answering (``cell``: 0–3)
     "bump",  # someone knocks the tray: a short load spike
 )
+CAMERA_FAULTS = ("camera_off", "camera_frozen")  # these may name the camera they hit (``camera``; default: all)
 # What a scenario tests, for the benchmark's rates: honest baskets give the false-alarm rate, the four fraud
 # kinds each a catch rate; ``fault`` is hardware trouble, ``other`` anything else (e.g. a produce label swap).
 CATEGORIES = ("honest", "unscanned", "switch", "underscan", "personal_item", "fault", "other")
@@ -93,6 +95,7 @@ class Fault:
     duration_s: float | None = None  # None: until the end
     cell: int | None = None  # dead_cell
     bytes: int | None = None  # scale_garbage
+    camera: str | None = None  # camera_off / camera_frozen: one camera of hardware_sim.views.VIEWS; None = all
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,7 +336,7 @@ def _placement(r: _Reader, node: yaml.Node, path: str, catalog: Catalog) -> Plac
 
 
 def _fault(r: _Reader, node: yaml.Node, path: str) -> Fault | None:
-    m = r.mapping(node, path, ("fault",), ("at_s", "duration_s", "cell", "bytes"))
+    m = r.mapping(node, path, ("fault",), ("at_s", "duration_s", "cell", "bytes", "camera"))
     if m is None or "fault" not in m:
         return None
     name = r.text(m["fault"], f"{path}.fault")
@@ -363,9 +366,20 @@ def _fault(r: _Reader, node: yaml.Node, path: str) -> Fault | None:
         count = r.number(m["bytes"], f"{path}.bytes", integer=True, low=1, high=100000)
         if count is None:
             return None
+    camera = None
+    if "camera" in m:
+        if name not in CAMERA_FAULTS:
+            r.problem(m["camera"], f"{path}.camera", f"only {' and '.join(CAMERA_FAULTS)} take a camera")
+            return None
+        camera = r.text(m["camera"], f"{path}.camera")
+        if camera is None:
+            return None
+        if camera not in VIEWS:
+            r.problem(m["camera"], f"{path}.camera", f"unknown camera {camera!r}: known are {', '.join(VIEWS)}")
+            return None
     if at_s is None or ("duration_s" in m and duration is None):
         return None
-    return Fault(name, at_s, duration, cell, count)
+    return Fault(name, at_s, duration, cell, count, camera)
 
 
 def _expect(r: _Reader, node: yaml.Node) -> Expectation | None:

@@ -7,8 +7,8 @@ Commands (stdin, one per line; HTTP: ``POST /command`` with the line as body, or
 ``play SCENARIO``                     run the scenario's timeline in real time (items and faults)
 ``random SEED [PRODUCTS]``            clear the tray, put a random basket on it
 ``clear``                             lift the basket off
-``fault NAME [CELL|BYTES]``           start a fault (camera_off, camera_frozen, scale_unplugged, …)
-``unfault NAME`` / ``unfault all``    end a fault
+``fault NAME [CELL|BYTES|CAMERA]``    start a fault (camera_off, camera_frozen, scale_unplugged, …)
+``unfault NAME`` / ``unfault all``    end a fault (``unfault camera_off:left`` for one camera's)
 ``status``                            where everything is: URLs, items, weight, faults
 ``scenarios``                         the shipped scenario names
 ``help`` / ``quit``
@@ -27,7 +27,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
 
-from hardware_sim.scenario import FAULTS, ScenarioError, find_scenario, shipped_scenario_files
+from hardware_sim.scenario import CAMERA_FAULTS, FAULTS, ScenarioError, find_scenario, shipped_scenario_files
 from hardware_sim.station import SimStation, UnsupportedFault
 
 HELP = """commands:
@@ -35,8 +35,9 @@ HELP = """commands:
   play SCENARIO           run a scenario's timeline (items arriving, faults) in real time
   random SEED [PRODUCTS]  put a random basket on the tray
   clear                   lift the basket off
-  fault NAME [ARG]        start a fault: {faults} (dead_cell CELL, scale_garbage BYTES)
-  unfault NAME|all        end a fault
+  fault NAME [ARG]        start a fault: {faults}
+                          (dead_cell CELL, scale_garbage BYTES, camera_off|camera_frozen [CAMERA])
+  unfault NAME|all        end a fault (as status lists it: camera_off:left)
   status                  URLs, items, weight and faults
   scenarios               list the shipped scenarios
   quit                    stop the station""".format(faults=", ".join(FAULTS))
@@ -97,8 +98,10 @@ def run_command(station: SimStation, line: str) -> dict[str, Any]:
             name = args[0]
             if name not in FAULTS:
                 raise CommandError(f"unknown fault {name!r}: known are {', '.join(FAULTS)}")
-            extra: dict[str, int] = {}
-            if len(args) > 1:
+            extra: dict[str, int | str] = {}
+            if len(args) > 1 and name in CAMERA_FAULTS:
+                extra = {"camera": args[1]}
+            elif len(args) > 1:
                 extra = {"cell" if name == "dead_cell" else "bytes": _int(args[1], "ARG")}
             station.inject(name, **extra)
             return station.status()

@@ -16,3 +16,12 @@ def test_bench_render_figures() -> None:
     assert figures["lookalike_pairs"] >= 5
     assert figures["distractors"] >= 6
     assert figures["fps_1280x720"] > 0
+
+
+def test_bench_render_times_a_side_camera() -> None:
+    parser = argparse.ArgumentParser()
+    bench_render.configure(parser)
+    figures = bench_render.run(
+        parser.parse_args(["--frames", "2", "--passes", "1", "--view", "left", "--products", "5"])
+    )
+    assert figures["view"] == "left" and figures["fps_1280x720"] > 0

@@ -29,6 +29,23 @@ def test_place_a_scenario_and_read_its_truth(
     assert all(0.0 <= t.visible_fraction <= 1.0 for t in truth)
 
 
+def test_ground_truth_per_camera(
+    sim_scene: Scene, place_scenario: Callable[..., Any], ground_truth: Callable[..., Any]
+) -> None:
+    place_scenario("honest-1")
+    top, left = ground_truth(sim_scene), ground_truth(sim_scene, camera="left")
+    assert [t.item_id for t in top] == [t.item_id for t in left]
+    assert [t.box for t in top] != [t.box for t in left]
+
+
+def test_sim_station_cameras_streams_every_view(sim_station_cameras: Any) -> None:
+    assert list(sim_station_cameras.camera_urls) == ["top", "left", "right"]
+    cap = cv2.VideoCapture(sim_station_cameras.camera_urls["right"], cv2.CAP_FFMPEG)
+    ok, frame = cap.read()
+    cap.release()
+    assert ok and frame.shape == (720, 1280, 3)
+
+
 def test_sim_camera_streams_the_scene(sim_camera: CameraServer, place_scenario: Callable[..., Any]) -> None:
     place_scenario("honest-1")
     cap = cv2.VideoCapture(sim_camera.stream_url, cv2.CAP_FFMPEG)

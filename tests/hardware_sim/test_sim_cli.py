@@ -68,3 +68,31 @@ def test_scale_subcommand_is_registered() -> None:
     cli.configure(parser)
     action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     assert set(action.choices) == {"station", "render", "scenarios", "scale"}
+
+
+def test_station_serves_several_cameras(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sim", "station", "--no-scale", "--cameras", "top,side"]) == 2
+    assert capsys.readouterr().err.strip().endswith("unknown camera 'side': known are top, left, right")
+    assert main(["sim", "station", "--no-scale", "--cameras", "left,left"]) == 2
+    result = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "sim", "station", "--no-scale", "--cameras", "top,left,right"],
+        input="fault camera_off left\nquit\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    urls = {line.split(":", 1)[0]: line.split(": ", 1)[1] for line in lines if line.startswith("camera ")}
+    assert list(urls) == ["camera top", "camera left", "camera right"]
+    assert all(u.startswith("http://127.0.0.1:") and u.endswith("/stream.mjpg") for u in urls.values())
+    assert lines[0] == f"camera:   {urls['camera top']}"
+    assert json.loads(lines[-1])["faults"] == ["camera_off:left"]
+
+
+def test_render_a_side_view(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sim", "render", "--scenario", "honest-1", "--clean", "--view", "left", "--out", str(tmp_path)]) == 0
+    assert cv2.imread(str(tmp_path / "honest-1-000000-left.png")).shape == (720, 1280, 3)
+    assert json.loads((tmp_path / "honest-1-000000-left.json").read_text())
+    assert main(["sim", "render", "--view", "back", "--out", str(tmp_path)]) == 2
+    assert "unknown camera 'back'" in capsys.readouterr().err
