@@ -10,7 +10,9 @@ Scoring: ``false_alarm_rate`` = honest baskets not passed; ``catch_rate[c]`` = f
 not passed (a RECHECK or a FLAG both stop the shopper from leaving unchecked), counted as the targets define
 them: visually distinct frauds only (a switch to a look-alike, or an unscanned look-alike under 100 g, is left
 out); ``catch_rate_incl_lookalikes`` counts every fraud basket; ``catch_rate_in_view`` only the distinct frauds
-the final picture shows (:func:`fraud_in_view`: what a perfect detector could see). Fault scenarios are reported
+the final pictures show (:func:`fraud_in_view`: what a perfect detector could see in any of the station's
+views, ``--cameras``); ``in_view_share`` says which share of the distinct frauds the primary (top) view alone
+and all views show. Fault scenarios are reported
 apart (``faults``: share decided as the scenario expects) and left out of the times.
 ``time_to_verdict_ms``: from the moment the last item landed on the tray to the verdict on the screen
 (fused: measured; weight_only: measured minus the camera's share; vision_only: the first picture after
@@ -24,6 +26,7 @@ import sys
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +36,7 @@ from validation_unit.basket import ExpectedBasket, ExpectedLine, Product
 MODES = ("fused", "weight_only", "vision_only")
 
 
-def configure(parser: argparse.ArgumentParser) -> None:
+def configure(parser: argparse.ArgumentParser, visions: tuple[str, ...] = ("model", "oracle")) -> None:
     parser.add_argument("--scenarios", type=Path, default=None, help="scenario file (default: the shipped suite)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N scenarios")
     parser.add_argument("--model", type=Path, default=None, help="detector model folder (default: vision/models)")
@@ -46,10 +49,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=None, help="a unit config file: its [policy] is used")
     parser.add_argument(
         "--vision",
-        choices=("model", "oracle"),
-        default="model",
-        help="model: the ONNX detector (default); oracle: the simulator's ground truth as perfect detections "
-        "(items ≥ 30 %% visible) — a diagnostic that separates the fusion's quality from the detector's",
+        choices=visions,
+        default=visions[0],
+        help=f"default {visions[0]}. model: the ONNX detector; oracle: the simulator's ground truth as perfect "
+        "detections (items ≥ 30 %% visible) — a diagnostic that separates the fusion's quality from the detector's"
+        + ("; both: oracle, then model" if "both" in visions else ""),
+    )
+    parser.add_argument(
+        "--cameras",
+        default="top",
+        help="the simulated station's cameras, comma-separated (top, left, right; default: top): every view is "
+        "looked at and merged; the figures say which frauds the top view alone and all views show",
+    )
+    parser.add_argument(
+        "--association",
+        choices=("count", "place"),
+        default="count",
+        help="several cameras: merge views by the largest count of one view (default) or by place (tray homographies)",
     )
     parser.add_argument(
         "--record", type=Path, default=None, help="also write every basket's observations to this file (JSON lines)"
@@ -85,38 +101,66 @@ class LocalSource:
 VISIBLE_ENOUGH = 0.3  # an item at least this visible could be detected (the oracle's bar, and ``in_view``'s)
 
 
-def fraud_in_view(scenario: Any, truth: list[dict[str, Any]]) -> bool:
-    """Whether the camera's final picture shows what is wrong, from the simulator's ground truth: more pieces of
-    each over-placed product at least ``VISIBLE_ENOUGH`` visible than were scanned, and a personal item that
-    visible if one was placed. (A scanned item that is missing cannot hide: that part always counts as in view.)
-    Separates the detector's misses from frauds that no top-view picture shows."""
+def fraud_in_view(scenario: Any, truth: list[dict[str, Any]] | Mapping[str, list[dict[str, Any]]]) -> bool:
+    """Whether the cameras' final pictures show what is wrong, from the simulator's ground truth (one view's
+    list, or every view's by camera id): more pieces of each over-placed product at least ``VISIBLE_ENOUGH``
+    visible in some view than were scanned, and a personal item that visible if one was placed. An item seen in
+    several views is one item (the truth's ``item_id``). (A scanned item that is missing cannot hide: that part
+    always counts as in view.) Separates the detector's misses from frauds that no picture shows."""
     from hardware_sim.scenario import placed_counts, scanned_counts
 
+    views = list(truth.values()) if isinstance(truth, Mapping) else [truth]
+    shown: dict[int, dict[str, Any]] = {}
+    for rows in views:
+        for t in rows:
+            if t["visible_fraction"] >= VISIBLE_ENOUGH:
+                shown[t["item_id"]] = t
     scanned, placed = scanned_counts(scenario), placed_counts(scenario)
-    visible: Counter[str] = Counter(
-        t["ref"] for t in truth if t["kind"] == "product" and t["visible_fraction"] >= VISIBLE_ENOUGH
-    )
+    visible: Counter[str] = Counter(t["ref"] for t in shown.values() if t["kind"] == "product")
     extras_seen = all(visible[g] > scanned.get(g, 0) for g in placed if placed[g] > scanned.get(g, 0))
     personal_placed = any(p.kind == "distractor" for p in scenario.placed)
-    personal_seen = any(t["kind"] == "distractor" and t["visible_fraction"] >= VISIBLE_ENOUGH for t in truth)
+    personal_seen = any(t["kind"] == "distractor" for t in shown.values())
     return extras_seen and (personal_seen or not personal_placed)
 
 
+def basket_truth(scenario: Any, truth: Mapping[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """What was really on the tray, for fitting the camera's likelihoods from a ``--record`` file: products
+    placed (GTIN-14 → pieces), personal items placed, the basket type, and per product the pieces at least
+    ``VISIBLE_ENOUGH`` visible in some view (an item seen in several views counted once)."""
+    from hardware_sim.scenario import placed_counts
+
+    shown: dict[int, dict[str, Any]] = {}
+    for rows in truth.values():
+        for t in rows:
+            if t["visible_fraction"] >= VISIBLE_ENOUGH:
+                shown[t["item_id"]] = t
+    visible = Counter(t["ref"] for t in shown.values() if t["kind"] == "product")
+    return {
+        "placed": placed_counts(scenario),
+        "personal": sum(1 for p in scenario.placed if p.kind == "distractor"),
+        "personal_visible": sum(1 for t in shown.values() if t["kind"] == "distractor"),
+        "visible": dict(visible),
+        "basket": scenario.basket,
+    }
+
+
 class OracleDetector:
-    """Perfect detections from the simulator's ground truth of the current frame (items at least 30 % visible)."""
+    """Perfect detections from the simulator's ground truth of one camera's current frame (items at least 30 %
+    visible in that view); the station says which camera a picture is from."""
 
     def __init__(self, sim: Any, model: Any) -> None:
         self.sim = sim
         self.names = dict(zip(model.gtin14, model.names, strict=True))
 
-    def __call__(self, bgr: Any) -> Any:
+    def __call__(self, bgr: Any, camera: str = "top") -> Any:
         import numpy as np
 
         from vision.detections import Detections
 
+        server = self.sim.cameras.get(camera, self.sim.camera)
         rows = [
             t
-            for t in self.sim.truth()
+            for t in server.current_frame()[1]
             if t["kind"] in ("product", "distractor") and t["visible_fraction"] >= VISIBLE_ENOUGH
         ]
         gtins = tuple(t["ref"] if t["kind"] == "product" else None for t in rows)
@@ -128,6 +172,7 @@ class OracleDetector:
             gtins,
             (bgr.shape[1], bgr.shape[0]),
             names,
+            camera=camera,
         )
 
 
@@ -230,7 +275,15 @@ def _run_live(args: argparse.Namespace, decide: Any) -> dict[str, Any]:
     quiet_opencv()
     policy = _policy(args)
     results: list[dict[str, Any]] = []
-    with SimStation(seed=7, fps=args.fps) as sim:
+    from hardware_sim.views import parse_cameras
+
+    try:
+        camera_ids = parse_cameras(getattr(args, "cameras", "top"))
+    except ValueError as exc:
+        from backend.cli import CliError
+
+        raise CliError(str(exc), 2) from None
+    with SimStation(seed=7, fps=args.fps, cameras=camera_ids) as sim:
         catalog = sim.catalog
         products = _products(catalog)
         assert sim.scale_port is not None
@@ -238,7 +291,8 @@ def _run_live(args: argparse.Namespace, decide: Any) -> dict[str, Any]:
         scale = open_scale(sim.scale_port, **options)
         # The bridge takes its start-up zero from the first stable reading: let it happen on the empty tray.
         scale.wait_for(lambda r: r.stable and r.grams is not None and abs(r.grams) < 5, 20.0)
-        camera = Camera(sim.camera_url).start()
+        cameras = {view: Camera(url).start() for view, url in sim.camera_urls.items()}
+        camera = cameras[camera_ids[0]]
         if getattr(args, "vision", "model") == "oracle":
             detector = OracleDetector(sim, detector)
         source = LocalSource()
@@ -252,7 +306,9 @@ def _run_live(args: argparse.Namespace, decide: Any) -> dict[str, Any]:
 
         station = Station(
             scale=scale,
-            camera=camera,
+            cameras=cameras,
+            geometry=_sim_geometry(sim.camera_urls),
+            associate_by_place=getattr(args, "association", "count") == "place",
             detector=detector,
             source=source,
             unit_id="bench",
@@ -281,7 +337,8 @@ def _run_live(args: argparse.Namespace, decide: Any) -> dict[str, Any]:
                     )
         finally:
             station.stop()
-            camera.stop()
+            for each in cameras.values():
+                each.stop()
             scale.close()
     record = getattr(args, "record", None)
     if record is not None:
@@ -292,6 +349,7 @@ def _run_live(args: argparse.Namespace, decide: Any) -> dict[str, Any]:
     figures = score(results)
     figures["baskets"] = len(results)
     figures["model"] = f"{model} ({args.variant})" if getattr(args, "vision", "model") == "model" else "oracle"
+    figures["cameras"] = list(camera_ids)
     if args.details:
         figures["details"] = results
     return figures
@@ -332,12 +390,16 @@ def _one(
                 final = current[-1]
                 break
             got.wait(0.05)
+    truth = sim.truth_by_camera()
+    primary = next(iter(truth))
     row: dict[str, Any] = {
         "distinct": visually_distinct(scenario, products),
-        "in_view": fraud_in_view(scenario, sim.truth()),
+        "in_view": fraud_in_view(scenario, truth),  # in some view of the station's cameras
+        "in_view_primary": fraud_in_view(scenario, truth[primary]),  # in the primary (top) view alone
         "scenario": scenario.name,
         "category": scenario.category,
         "expect": scenario.expect.verdict.upper(),
+        "truth": basket_truth(scenario, truth),
     }
     if final is None:
         row.update({m: None for m in MODES})
@@ -396,11 +458,30 @@ def visually_distinct(scenario: Any, products: dict[str, Product]) -> bool:
     return True
 
 
+def _sim_geometry(urls: Mapping[str, str]) -> dict[str, Any]:
+    """The simulated cameras' geometry as a unit configured with their tray homographies (what calibrating them
+    would give) gets it: the same ``[[cameras]]`` entries, through the runner's own function."""
+    from hardware_sim.views import get_view, tray_homography
+    from validation_unit.config import CameraEntry
+    from validation_unit.runner import view_geometry
+
+    entries = [
+        CameraEntry(id=view, url=url, tray_homography=tray_homography(get_view(view)).tolist())
+        for view, url in urls.items()
+    ]
+    return view_geometry(entries)
+
+
 def _wait_idle(station: Any, timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and station.machine.phase not in ("idle", "out_of_service"):
         time.sleep(0.02)
     time.sleep(0.25)  # a moment of empty tray: the camera's "before" picture for the frozen check
+
+
+def _share(rows: list[dict[str, Any]], key: str) -> float | None:
+    """The share of ``rows`` whose ``key`` is true (a row without it counts as true, as older records are)."""
+    return round(sum(1 for r in rows if r.get(key, True)) / len(rows), 4) if rows else None
 
 
 def _share_caught(rows: list[dict[str, Any]], mode: str) -> float | None:
@@ -446,6 +527,16 @@ def score(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "fraud_baskets": counts,
             "fraud_baskets_in_view": counts_in_view,
         }
+    # Which distinct frauds a perfect detector could see: in the primary (top) view alone, and in any view.
+    share: dict[str, dict[str, float | None]] = {"primary_view": {}, "all_views": {}}
+    for category in FRAUD_CATEGORIES:
+        distinct = [r for r in rows if r["category"] == category and r.get("distinct", True)]
+        share["primary_view"][category] = _share(distinct, "in_view_primary")
+        share["all_views"][category] = _share(distinct, "in_view")
+    frauds = [r for r in rows if r["category"] in FRAUD_CATEGORIES and r.get("distinct", True)]
+    share["primary_view"]["all"] = _share(frauds, "in_view_primary")
+    share["all_views"]["all"] = _share(frauds, "in_view")
+    out["in_view_share"] = share
     faults = [r for r in rows if r["category"] == "fault"]
     out["faults"] = {
         "baskets": len(faults),

@@ -27,14 +27,15 @@ class Frame:
 class Camera:
     """Reads frames continuously; reconnects with backoff when the source fails."""
 
-    def __init__(self, source: str, *, reconnect_s: float = 1.0, keep: int = 64) -> None:
+    def __init__(self, source: str, *, reconnect_s: float = 1.0, keep: int = 64, name: str = "") -> None:
         self.source = source
+        self.name = name  # the camera's id at the station (for its thread and log lines)
         self.reconnect_s = reconnect_s
         self._frames: list[Frame] = []
         self._keep = keep
         self._cond = threading.Condition()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="camera", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"camera-{name}" if name else "camera", daemon=True)
         self.problem = "not started"
         self.frames_read = 0
 

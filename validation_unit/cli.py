@@ -6,8 +6,12 @@ import argparse
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backend.cli import CliError
+
+if TYPE_CHECKING:
+    from validation_unit.config import UnitConfig
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -98,6 +102,8 @@ def _run(args: argparse.Namespace) -> int:
         if value is not None:
             part = getattr(config, section).model_copy(update={key: value})
             config = config.model_copy(update={section: part})
+    if args.camera is not None:
+        config = config.model_copy(update={"cameras": []})  # the command line's one camera replaces the list
     if args.credentials is not None:
         config = config.model_copy(update={"credentials": args.credentials})
     if config.credentials is None:
@@ -115,7 +121,8 @@ def _run(args: argparse.Namespace) -> int:
     except UnitStartError as exc:
         raise CliError(str(exc)) from None
     print(
-        f"unit {runner.unit_id}: scale {config.scale.url} ({config.scale.kind}), camera {config.camera.url or 'none'}, "
+        f"unit {runner.unit_id}: scale {config.scale.url} ({config.scale.kind}), "
+        f"camera {_cameras_text(config)}, "
         f"model {runner.model_version or 'none'}; shopper screen at {runner.screen_url}",
         flush=True,
     )
@@ -126,3 +133,10 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         runner.stop()
     return 0
+
+
+def _cameras_text(config: UnitConfig) -> str:
+    """The cameras for the start line: the one camera's URL as before, or each camera's id and URL."""
+    if not config.cameras:
+        return str(config.camera.url or "none")
+    return ", ".join(f"{c.id} {c.url}" for c in config.cameras)

@@ -10,15 +10,27 @@ Example (``docs/unit.example.toml`` is the full one)::
     url = "0"                                   # a device index or a cv2.VideoCapture URL (MJPEG/RTSP…)
     [policy]
     confidence = 0.999
+
+Several cameras are a list instead of ``[camera] url`` (the first is the primary view; ``[camera]`` keeps the
+settings they share)::
+
+    [[cameras]]
+    id = "top"
+    url = "http://station:8081/top.mjpg"
+    tray_homography = [[2.1, 0, 40], [0, 2.1, 30], [0, 0, 1]]   # optional: tray mm (z = 0) → pixels
+    [[cameras]]
+    id = "left"
+    url = "http://station:8081/left.mjpg"
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from validation_unit.basket import BasketType, Policy
 from validation_unit.state_machine import Timing
@@ -49,7 +61,52 @@ class CameraConfig(_Section):
     frozen_diff: float = Field(
         default=1.0, ge=0.0, description="mean pixel change below which a loaded tray looks frozen"
     )
+    association: Literal["count", "place"] = Field(
+        default="count",
+        description="several cameras: an item counts as often as the one view that saw it most ('count'), or "
+        "views are related by their tray homographies ('place': counts twins each view sees apart, but may count "
+        "a partly hidden item twice)",
+    )
     frame_timeout_s: float = Field(default=1.0, gt=0.0, le=10.0)
+
+
+CAMERA_ID = r"^[a-z0-9_]{1,20}$"
+# "photo_annotated" is the primary camera's annotated photo: a camera named "annotated" would clash with it.
+RESERVED_CAMERA_IDS = ("annotated",)
+
+
+class CameraEntry(_Section):
+    """One camera of several (``[[cameras]]``): its id names its photo in the evidence (``photo_<id>``)."""
+
+    id: str = Field(description="lower-case letters, digits and _, at most 20")
+    url: str = Field(min_length=1, description="cv2.VideoCapture source: a device index or a URL")
+    # tray millimetres on the tray plane (z = 0) → this camera's pixels; without it the views are merged by
+    # count (see validation_unit.views)
+    tray_homography: list[list[float]] | None = None
+    # which point of a box stands for the item's place: "centre" (looking straight down), "bottom" (oblique);
+    # default: "centre" for the first camera (the top view), "bottom" for the others
+    anchor: Literal["centre", "bottom"] | None = None
+    # false: the view is evidence only (photographed, shown to staff, never detected on); for a detector that
+    # was not trained on this camera's angle
+    detect: bool = True
+
+    @field_validator("id")
+    @classmethod
+    def _camera_id(cls, value: str) -> str:
+        if not re.match(CAMERA_ID, value):
+            raise ValueError(f"camera id {value!r}: 1 to 20 lower-case letters, digits or _")
+        if value in RESERVED_CAMERA_IDS:
+            raise ValueError(f"camera id {value!r} is reserved (photo_{value} is the primary camera's photo)")
+        return value
+
+    @field_validator("tray_homography")
+    @classmethod
+    def _homography(cls, value: list[list[float]] | None) -> list[list[float]] | None:
+        if value is not None:
+            from validation_unit.views import check_homography
+
+            check_homography(value)
+        return value
 
 
 class BackendConfig(_Section):
@@ -117,11 +174,33 @@ class UnitConfig(_Section):
     credentials: Path | None = None
     scale: ScaleConfig = ScaleConfig()
     camera: CameraConfig = CameraConfig()
+    cameras: list[CameraEntry] = Field(default_factory=list, max_length=8)
     backend: BackendConfig = BackendConfig()
     vision: VisionConfig = VisionConfig()
     policy: PolicyConfig = PolicyConfig()
     timing: TimingConfig = TimingConfig()
     screen: ScreenConfig = ScreenConfig()
+
+    @field_validator("cameras")
+    @classmethod
+    def _unique_ids(cls, cameras: list[CameraEntry]) -> list[CameraEntry]:
+        ids = [c.id for c in cameras]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"camera id {', '.join(map(repr, twice))} is used more than once")
+        return cameras
+
+    @model_validator(mode="after")
+    def _one_way_to_name_cameras(self) -> UnitConfig:
+        if self.cameras and self.camera.url:
+            raise ValueError("set either [camera] url (one camera) or [[cameras]] (several), not both")
+        return self
+
+    def camera_list(self) -> list[CameraEntry]:
+        """The unit's cameras, the primary first: ``[[cameras]]``, or ``[camera] url`` as one camera "top"."""
+        if self.cameras:
+            return list(self.cameras)
+        return [CameraEntry(id="top", url=self.camera.url)] if self.camera.url else []
 
     def to_policy(self, scale_e_g: float = 5.0) -> Policy:
         fields = self.policy.model_dump(exclude={"basket_types"})

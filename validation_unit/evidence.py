@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from validation_unit.basket import Decision, ExpectedBasket, Policy, SeenObject
+from validation_unit.views import photo_name
 
 # Box colours (OpenCV is BGR): a product a reason names, non-merchandise, any other product.
 RED = (0, 0, 230)
@@ -237,12 +238,16 @@ def build_attachments(
     trace: Sequence[tuple[float, float]],
     *,
     band_z: float | None = None,
+    views: Sequence[tuple[str, np.ndarray]] = (),
 ) -> dict[str, tuple[str, bytes]]:
     """The verdict's attachments, name → (content type, bytes).
 
-    "photo" is the raw JPEG (the staff dashboard draws its own boxes on it), "photo_annotated" the same with
-    boxes drawn in, "weight_trace" the weight plot. Without a photo only "weight_trace". ``band_z`` is the
-    store's z threshold for the shaded band; by default the standard policy's at the decision's mode."""
+    "photo" is the primary camera's raw JPEG (the staff dashboard draws its own boxes on it), "photo_annotated"
+    the same with ``objects`` (its boxes) drawn in, "weight_trace" the weight plot. Each further camera in
+    ``views`` (camera id, its picture) adds "photo_<id>", raw like "photo": the flag page draws each view's own
+    boxes (the detections that name its camera) and lets staff turn them off. Without a photo only
+    "weight_trace" (and the further views). ``band_z`` is the store's z threshold for the shaded band; by
+    default the standard policy's at the decision's mode."""
     highlight = {r.gtin14 for r in decision.reasons if r.gtin14 is not None}
     z = band_z if band_z is not None else Policy().z(weight_only=decision.weight_only)
     out: dict[str, tuple[str, bytes]] = {}
@@ -250,6 +255,12 @@ def build_attachments(
         _check_bgr(bgr)
         out["photo"] = ("image/jpeg", _encode_jpeg(bgr, 90))
         out["photo_annotated"] = ("image/jpeg", annotate_photo(bgr, objects, highlight))
+    for camera, picture in views:
+        name = photo_name(camera, primary=False)
+        if not ATTACHMENT_NAME.match(name) or name in out or name == "photo_annotated":
+            raise ValueError(f"camera id {camera!r} cannot name an attachment ({name!r} is not free)")
+        _check_bgr(picture)
+        out[name] = ("image/jpeg", _encode_jpeg(picture, 90))
     out["weight_trace"] = (
         "image/png",
         weight_trace_png(trace, decision.expected_g, decision.sigma_g, z, decision.measured_g),

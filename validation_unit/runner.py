@@ -1,4 +1,4 @@
-"""Puts a whole unit together from its config: scale, camera, detector, backend, station and shopper screen.
+"""Puts a whole unit together from its config: scale, cameras, detector, backend, station and shopper screen.
 
 Used by ``basketcheck unit run`` and by the end-to-end tests (which run it against the simulator).
 """
@@ -9,11 +9,25 @@ import logging
 import signal
 import socket
 import threading
+from collections.abc import Sequence
 from typing import Any
 
-from validation_unit.config import UnitConfig
+from validation_unit.config import CameraEntry, UnitConfig
+from validation_unit.views import ViewGeometry
 
 log = logging.getLogger(__name__)
+
+
+def view_geometry(entries: Sequence[CameraEntry]) -> dict[str, ViewGeometry]:
+    """Where each configured camera looks: its tray homography (if given) and its anchor (by default the box's
+    centre for the first camera, the top view, and the bottom edge's middle for the others, oblique views)."""
+    return {
+        c.id: ViewGeometry(
+            tuple(tuple(row) for row in c.tray_homography) if c.tray_homography is not None else None,
+            c.anchor or ("centre" if i == 0 else "bottom"),
+        )
+        for i, c in enumerate(entries)
+    }
 
 
 class UnitStartError(RuntimeError):
@@ -48,7 +62,10 @@ class UnitRunner:
         except (ScaleError, OSError) as exc:
             raise UnitStartError(f"scale {config.scale.url}: {exc}") from None
         quiet_opencv()
-        self.camera = Camera(config.camera.url).start() if config.camera.url else None
+        entries = config.camera_list()
+        self.cameras = {c.id: Camera(c.url, name=c.id).start() for c in entries}
+        self.camera = next(iter(self.cameras.values()), None)  # the primary
+        geometry = view_geometry(entries)
         self.client = BackendClient(
             config.backend.url or credentials.backend_url, credentials, timeout_s=config.backend.timeout_s
         )
@@ -64,7 +81,10 @@ class UnitRunner:
         e_g = 5.0
         self.station = Station(
             scale=self.scale,
-            camera=self.camera,
+            cameras=self.cameras,
+            geometry=geometry,
+            associate_by_place=config.camera.association == "place",
+            evidence_only=[c.id for c in entries if not c.detect],
             detector=self.detector,
             source=self.source,
             unit_id=self.unit_id,
@@ -150,7 +170,7 @@ class UnitRunner:
         if self._server_thread is not None:
             self._server_thread.join(5.0)
         self.sender.stop()
-        if self.camera is not None:
-            self.camera.stop()
+        for camera in self.cameras.values():
+            camera.stop()
         self.scale.close()
         self.client.close()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from backend.domain.reasons import word
 from validation_unit.basket import (
+    CAMERA_UNAVAILABLE,
     MISSING_ITEM,
     PERSONAL_ITEMS,
-    PRODUCT_MISMATCH,
     QUANTITY_MISMATCH,
     UNSCANNED_ITEM,
     Reason,
@@ -102,7 +103,9 @@ def prompts_for(outcome: Outcome, names: Mapping[str, str], lang: str | None = N
     if lang in cache:
         return cache[lang]
     known = {**names, **{line.gtin14: line.name for line in outcome.expected.lines}}
-    prompts = tuple(Prompt(prompt_text(r, known, lang), _crop(outcome.frame, r)) for r in outcome.decision.reasons)
+    prompts = tuple(
+        Prompt(prompt_text(r, known, lang), _crop(outcome.picture(r.camera), r)) for r in outcome.decision.reasons
+    )
     prompts = tuple(p for p in prompts if p.text)
     object.__setattr__(outcome, "_prompts", {**cache, lang: prompts})
     return prompts
@@ -110,7 +113,7 @@ def prompts_for(outcome: Outcome, names: Mapping[str, str], lang: str | None = N
 
 def prompt_text(reason: Reason, names: Mapping[str, str], lang: str | None = None) -> str:
     """What the shopper should do about a reason, in their words and language, built from the reason's code,
-    product and quantity; a reason with no product name falls back to its message (English, from fusion)."""
+    product and quantity; any other reason is its sentence in that language (:func:`backend.domain.reasons.word`)."""
     name = names.get(reason.gtin14 or "", "")
     qty = reason.quantity or 1
     if reason.code == UNSCANNED_ITEM and name:
@@ -121,11 +124,9 @@ def prompt_text(reason: Reason, names: Mapping[str, str], lang: str | None = Non
         return tr("prompt.missing", lang, qty=qty, name=name)
     if reason.code == PERSONAL_ITEMS:
         return tr("prompt.personal", lang)
-    if reason.code == PRODUCT_MISMATCH:
-        return reason.message
-    if reason.code == "camera_unavailable":
+    if reason.code == CAMERA_UNAVAILABLE:
         return ""
-    return reason.message
+    return word(reason.to_dict(), lang or screen_language(), names)
 
 
 def _crop(frame: Any, reason: Reason) -> bytes | None:

@@ -1,22 +1,30 @@
 """The running station: scale readings drive the state machine; captures are photographed, detected and
 decided; verdicts are shown on the shopper screen and committed to the basket source (the backend).
 
-Everything it talks to is an interface: a :class:`~firmware_bridge.scale.Scale`, a
-:class:`~validation_unit.camera.Camera` (or None), a product detector (or None), and a :class:`BasketSource`
-(the backend in a store; a local list in the decision benchmark). There is no simulator branch here.
+Everything it talks to is an interface: a :class:`~firmware_bridge.scale.Scale`, any number of
+:class:`~validation_unit.camera.Camera` objects by id (the first is the primary view; none: weight only), a
+product detector (or None; one that takes a ``camera`` keyword is told which view a picture is from), and a
+:class:`BasketSource` (the backend in a store; a local list in the decision benchmark). There is no simulator
+branch here.
+
+With several cameras every camera's picture of the settled basket is looked at (one detector, one view after
+the other) and the views' objects are merged so that an item seen in several views counts once
+(:mod:`validation_unit.views`). A camera without a usable picture is left out and the explanation says so; only
+when no camera gives one does the fusion decide on the weight alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import logging
 import queue
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -35,6 +43,7 @@ from validation_unit.basket import (
 from validation_unit.camera import Camera, Frame, looks_frozen, same_scene
 from validation_unit.fusion import decide
 from validation_unit.state_machine import Capture, Command, Commit, Machine, Phase, Timing
+from validation_unit.views import NO_PICTURE, ViewGeometry, attribute_reasons, degraded_note, merged_observation
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +53,19 @@ log = logging.getLogger(__name__)
 LOOK_AHEAD_S = 0.05
 MAX_LOOK_AHEAD_S = 15.0  # a basket that takes longer to settle is looked at when it does
 
-LookResult = tuple["VisionObservation | None", "tuple[SeenObject, ...]", "np.ndarray | None", float, "float | None"]
+PRIMARY_CAMERA = "top"  # the id of a station's one camera given as ``camera=``
+
+
+@dataclass(frozen=True)
+class ViewLook:
+    """What one camera gave for a decision: its picture and what was seen in it (objects carry the camera id)."""
+
+    camera: str
+    vision: VisionObservation  # this view alone; ``camera_ok`` False: no usable picture (``problem`` says why)
+    frame: np.ndarray | None = None
+    detector_s: float = 0.0
+    frame_at: float | None = None  # monotonic: the picture arrived
+    early: bool = False  # looked at while the scale settled (the settled picture showed the same scene)
 
 
 class BasketSource(Protocol):
@@ -73,22 +94,30 @@ class Outcome:
     expected: ExpectedBasket
     decision: Decision
     weight: WeightObservation
-    vision: VisionObservation | None
-    objects: tuple[SeenObject, ...]
-    frame: np.ndarray | None
+    vision: VisionObservation | None  # every view's objects merged (an item seen in several views once)
+    objects: tuple[SeenObject, ...]  # the merged objects the decision rests on
+    frame: np.ndarray | None  # the primary camera's picture
     trace: list[tuple[float, float]]
     arrived_at: float  # monotonic: the basket (or its last change) arrived
     shown_at: float  # monotonic: the verdict was on the screen
-    detector_s: float = 0.0
+    detector_s: float = 0.0  # the detector's time over all views (each view's: ``views``)
     weighed_at: float | None = None  # monotonic: the reading the decision rests on (stable or faulty)
-    frame_at: float | None = None  # monotonic: the picture arrived
+    frame_at: float | None = None  # monotonic: the last of the views' pictures arrived
     looked_ahead: bool = False  # the detections were made while the scale settled (same scene at the capture)
     committed: bool = False
     verdict_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    views: tuple[ViewLook, ...] = ()  # every camera's look, the primary first
 
     @property
     def time_to_verdict_s(self) -> float:
         return self.shown_at - self.arrived_at
+
+    def picture(self, camera: str) -> np.ndarray | None:
+        """The picture of camera ``camera`` (``""``: the primary's), for a crop of a box in it."""
+        for look in self.views:
+            if look.camera == camera:
+                return look.frame
+        return self.frame
 
 
 class Station:
@@ -96,8 +125,12 @@ class Station:
         self,
         *,
         scale: Scale,
-        camera: Camera | None,
-        detector: Callable[[np.ndarray], Any] | None,
+        camera: Camera | None = None,
+        cameras: Mapping[str, Camera] | None = None,
+        geometry: Mapping[str, ViewGeometry] | None = None,
+        associate_by_place: bool = False,  # merge views by the tray homographies (else by the largest count)
+        evidence_only: Collection[str] = (),  # cameras photographed for the evidence, never detected on
+        detector: Callable[..., Any] | None,  # picture (and, if it takes one, camera=id) → Detections
         source: BasketSource,
         unit_id: str,
         policy: Policy | None = None,
@@ -112,7 +145,16 @@ class Station:
         heartbeat_s: float = 10.0,
         model_version: str = "",
     ) -> None:
-        self.scale, self.camera, self.detector, self.source = scale, camera, detector, source
+        if camera is not None and cameras:
+            raise ValueError("give either camera= (one camera) or cameras= (by id), not both")
+        # The cameras by id, the primary first; ``camera`` is the primary (None: no camera).
+        self.cameras: dict[str, Camera] = dict(cameras or ({PRIMARY_CAMERA: camera} if camera is not None else {}))
+        self.camera = next(iter(self.cameras.values()), None)
+        self.geometry = dict(geometry or {})
+        self.associate_by_place = associate_by_place
+        self.evidence_only = frozenset(evidence_only)
+        self.scale, self.detector, self.source = scale, detector, source
+        self._detector_takes_camera = takes_camera(detector)
         self.unit_id = unit_id
         self.policy = policy or Policy()
         self.machine = Machine(timing or Timing())
@@ -132,10 +174,12 @@ class Station:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._ahead_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="look-ahead")
-        self._ahead: tuple[float, Future[LookResult | None]] | None = None  # (arrived_at it is for, the look)
+        self._ahead: tuple[float, Future[dict[str, ViewLook]]] | None = None  # (arrived_at it is for, the look)
         self._ahead_wanted: float | None = None  # the arrival whose early look is still wanted
-        self._ahead_busy: tuple[float, Frame] | None = None  # (arrival, picture) the early look is detecting now
-        self._ahead_last: tuple[float, LookResult] | None = None  # the early look's latest result, per arrival
+        # (arrival, camera, picture) the early look is detecting now
+        self._ahead_busy: tuple[float, str, Frame] | None = None
+        # the early look's latest result per camera, per arrival
+        self._ahead_last: tuple[float, dict[str, ViewLook]] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
@@ -243,10 +287,13 @@ class Station:
             return []
         weight = self._weight(command)
         landed_at = self.machine.landed_at or arrived_at
-        (vision, objects, frame, detector_s, frame_at), looked_ahead = self._look_settled(
-            command.reading.timestamp, arrived_at, landed_at
-        )
-        decision = decide(expected, weight, vision, self.policy, self.products)
+        looks, looked_ahead = self._look_settled(command.reading.timestamp, arrived_at, landed_at)
+        vision = self._vision(looks)
+        decision = self._explained(decide(expected, weight, vision, self.policy, self.products), vision, looks)
+        views = tuple(looks.values())
+        frame = views[0].frame if views else None
+        detector_s = sum(look.detector_s for look in views)
+        frame_at = max((look.frame_at for look in views if look.frame_at is not None), default=None)
         commands = self._drain()
         if command.attempt != self.machine.attempt:
             return commands  # the basket changed while we looked: measure again
@@ -257,7 +304,7 @@ class Station:
             decision,
             weight,
             vision,
-            objects,
+            vision.objects,
             frame,
             trace,
             arrived_at,
@@ -266,6 +313,7 @@ class Station:
             weighed_at=command.reading.timestamp,
             frame_at=frame_at,
             looked_ahead=looked_ahead,
+            views=views,
         )
         self.outcomes = {command.attempt: outcome}
         self._trip_lines = expected.lines
@@ -273,7 +321,8 @@ class Station:
         outcome.shown_at = time.monotonic()
         self.last_outcome = outcome
         if self.metrics is not None:
-            self.metrics.verdict(decision.kind, outcome.time_to_verdict_s, detector_s if frame is not None else None)
+            pictures = any(look.frame is not None for look in views)
+            self.metrics.verdict(decision.kind, outcome.time_to_verdict_s, detector_s if pictures else None)
         if self.on_outcome is not None:
             self.on_outcome(outcome)
         return commands
@@ -287,7 +336,7 @@ class Station:
     def _look_ahead(self) -> None:
         """Start looking at the basket that arrived while the scale is still settling (once per arrival)."""
         m = self.machine
-        if self.camera is None or m.phase not in (Phase.ARRIVING, Phase.SETTLING) or m.arrived_at is None:
+        if not self.cameras or m.phase not in (Phase.ARRIVING, Phase.SETTLING) or m.arrived_at is None:
             if m.phase is not Phase.CAPTURE:
                 self._ahead_wanted = None  # the basket left (or the scale failed): no capture will come for it
             return
@@ -297,81 +346,112 @@ class Station:
         self._ahead_wanted = at  # an older arrival's look ends after the picture it is on
         self._ahead = (at, self._ahead_pool.submit(self._look_early, at, landed))
 
-    def _look_early(self, arrived_at: float, landed_at: float) -> LookResult | None:
-        """Looks at the tray from LOOK_AHEAD_S after the arrival on, again whenever the picture changes (more
-        items put in, a hand leaving), until the capture says stop; returns the last look."""
-        assert self.camera is not None
-        after, last = arrived_at + LOOK_AHEAD_S, None
+    def _look_early(self, arrived_at: float, landed_at: float) -> dict[str, ViewLook]:
+        """Looks at the tray through every camera from LOOK_AHEAD_S after the arrival on, and again at a camera's
+        picture whenever it changes (more items put in, a hand leaving), until the capture says stop; returns
+        each camera's last look. One camera after the other: one detector."""
+        after = dict.fromkeys(self.cameras, arrived_at + LOOK_AHEAD_S)
+        last: dict[str, ViewLook] = {}
         give_up = time.monotonic() + MAX_LOOK_AHEAD_S
-        while self._ahead_wanted == arrived_at and time.monotonic() < give_up:
-            frame = self.camera.frame_after(after, min(self.frame_timeout_s, 0.5))
-            if frame is None:
-                return last
-            after = frame.at
-            if last is not None and last[2] is not None and same_scene(last[2], frame.bgr):
-                continue  # nothing changed: the last look stands
-            self._ahead_busy = (arrived_at, frame)
-            try:
+        while self._ahead_wanted == arrived_at and time.monotonic() < give_up and not self._stop.is_set():
+            new = False
+            for camera_id, camera in self.cameras.items():
                 if self._ahead_wanted != arrived_at:
-                    break  # the capture came meanwhile: it decides on its own picture
-                last = self._look_at(frame, landed_at)
-                self._ahead_last = (arrived_at, last)
-            finally:
-                self._ahead_busy = None
+                    break
+                frame = camera.frame_after(after[camera_id], 0.0)
+                if frame is None:
+                    continue
+                new, after[camera_id] = True, frame.at
+                seen = last.get(camera_id)
+                if seen is not None and seen.frame is not None and same_scene(seen.frame, frame.bgr):
+                    continue  # nothing changed: the last look stands
+                self._ahead_busy = (arrived_at, camera_id, frame)
+                try:
+                    if self._ahead_wanted != arrived_at:
+                        break  # the capture came meanwhile: it decides on its own pictures
+                    last[camera_id] = self._look_at(camera_id, frame, landed_at)
+                    self._ahead_last = (arrived_at, dict(last))
+                finally:
+                    self._ahead_busy = None
+            if not new:
+                self._stop.wait(0.01)  # no camera has a new picture yet
         return last
 
-    def _look_settled(self, stable_at: float, arrived_at: float, landed_at: float) -> tuple[LookResult, bool]:
-        """The look the decision rests on: the early one when the settled basket's picture shows the same scene,
-        else a fresh look at that picture. Returns it and whether it was the early one."""
+    def _look_settled(self, stable_at: float, arrived_at: float, landed_at: float) -> tuple[dict[str, ViewLook], bool]:
+        """The looks the decision rests on, by camera: each camera's early look when its picture of the settled
+        basket shows the same scene, else a fresh look at that picture. Returns them and whether every view
+        with a usable picture was looked at early (no detector run on the way to the verdict)."""
         ahead, self._ahead = self._ahead, None
         self._ahead_wanted = None  # the early look stops after the picture it is on
-        if ahead is None or ahead[0] != arrived_at or self.camera is None:
-            return self._look(stable_at, arrived_at, landed_at), False
-        early: LookResult | None = None
-        settled = self.camera.frame_after(max(stable_at - 0.05, arrived_at), self.frame_timeout_s)
-        if settled is None:
-            problem = self.camera.problem or "no picture from the camera"
-            return (VisionObservation(camera_ok=False, problem=problem), (), None, 0.0, None), False
-        busy = self._ahead_busy
-        if busy is not None and busy[0] == arrived_at and same_scene(busy[1].bgr, settled.bgr):
-            try:  # detecting the settled scene right now: that look is nearly done
-                early = ahead[1].result(timeout=self.frame_timeout_s + 5.0)
-            except Exception as exc:  # timed out or failed: look again
-                log.debug("look-ahead not usable: %s", exc)
-        elif self._ahead_last is not None and self._ahead_last[0] == arrived_at:
-            early = self._ahead_last[1]  # the latest finished look (the worker waits for a change)
-        vision, _objects, picture = early[:3] if early is not None else (None, (), None)
-        if vision is not None and vision.camera_ok and picture is not None and same_scene(picture, settled.bgr):
-            assert early is not None
-            return early, True
-        return self._look_at(settled, landed_at), False
+        if not self.cameras:
+            return {}, False
+        settled = self._settled_frames(stable_at, arrived_at)
+        early: dict[str, ViewLook] = {}
+        if ahead is not None and ahead[0] == arrived_at:
+            busy = self._ahead_busy
+            if busy is not None and busy[0] == arrived_at:
+                picture = settled.get(busy[1])
+                if picture is not None and same_scene(busy[2].bgr, picture.bgr):
+                    try:  # detecting a settled scene right now: that look is nearly done, and the last
+                        ahead[1].result(timeout=self.frame_timeout_s + 5.0)
+                    except Exception as exc:  # timed out or failed: look again
+                        log.debug("look-ahead not usable: %s", exc)
+            last = self._ahead_last
+            if last is not None and last[0] == arrived_at:
+                early = last[1]  # the latest finished looks (the worker waits for a change)
+        looks: dict[str, ViewLook] = {}
+        all_early = True
+        for camera_id, frame in settled.items():
+            if frame is None:
+                looks[camera_id] = self._no_picture(camera_id)
+                continue
+            look = early.get(camera_id)
+            if (
+                look is not None
+                and look.vision.camera_ok
+                and look.frame is not None
+                and same_scene(look.frame, frame.bgr)
+            ):
+                looks[camera_id] = replace(look, early=True)
+                continue
+            looks[camera_id] = look = self._look_at(camera_id, frame, landed_at)
+            all_early = all_early and not look.vision.camera_ok  # a frozen view needed no detector either
+        looked_ahead = all_early and any(look.vision.camera_ok for look in looks.values())
+        return looks, looked_ahead
 
-    def _look(self, stable_at: float, arrived_at: float, landed_at: float) -> LookResult:
-        if self.camera is None:
-            return VisionObservation(camera_ok=False, problem="no camera configured"), (), None, 0.0, None
-        frame = self.camera.frame_after(max(stable_at - 0.05, arrived_at), self.frame_timeout_s)
-        if frame is None:
-            problem = self.camera.problem or "no picture from the camera"
-            return VisionObservation(camera_ok=False, problem=problem), (), None, 0.0, None
-        return self._look_at(frame, landed_at)
+    def _settled_frames(self, stable_at: float, arrived_at: float) -> dict[str, Frame | None]:
+        """Every camera's first picture after the weight settled (so all are of the same moment). A camera that
+        is down is not waited for while another one works (the others decide); with all down each gets the
+        usual wait, in case its picture comes after all."""
+        after = max(stable_at - 0.05, arrived_at)
+        any_ok = any(camera_ok(c) for c in self.cameras.values())
+        return {
+            camera_id: camera.frame_after(after, self.frame_timeout_s if camera_ok(camera) or not any_ok else 0.0)
+            for camera_id, camera in self.cameras.items()
+        }
 
-    def _look_at(self, frame: Frame, landed_at: float) -> LookResult:
-        """Frozen check, the basket's tare label and the detector on one picture."""
-        assert self.camera is not None
-        empty = self.camera.frame_before(landed_at - 0.2)
+    def _no_picture(self, camera_id: str) -> ViewLook:
+        problem = self.cameras[camera_id].problem or NO_PICTURE
+        return ViewLook(camera_id, VisionObservation(camera_ok=False, problem=problem))
+
+    def _look_at(self, camera_id: str, frame: Frame, landed_at: float) -> ViewLook:
+        """Frozen check, the basket's tare label and the detector on one camera's picture."""
+        empty = self.cameras[camera_id].frame_before(landed_at - 0.2)
         if looks_frozen(frame.bgr, empty.bgr if empty is not None else None, self.frozen_diff):
             problem = "the camera picture did not change when the basket arrived (frozen?)"
-            return VisionObservation(camera_ok=False, problem=problem), (), frame.bgr, 0.0, frame.at
+            return ViewLook(camera_id, VisionObservation(camera_ok=False, problem=problem), frame.bgr, 0.0, frame.at)
         from validation_unit.basket_label import read_label
 
         label = read_label(frame.bgr)
         objects: tuple[SeenObject, ...] = ()
         detector_s = 0.0
-        if self.detector is not None:
+        if self.detector is not None and camera_id not in self.evidence_only:
             t0 = time.perf_counter()
-            detections = self.detector(frame.bgr)
+            detections = (
+                self.detector(frame.bgr, camera=camera_id) if self._detector_takes_camera else self.detector(frame.bgr)
+            )
             detector_s = time.perf_counter() - t0
-            objects = seen_objects(detections)
+            objects = seen_objects(detections, camera_id)
         vision = VisionObservation(
             objects=objects,
             camera_ok=self.detector is not None,
@@ -379,7 +459,26 @@ class Station:
             basket_tare_g=float(label[1]) if label else None,
             problem="" if self.detector is not None else "no product detector loaded",
         )
-        return vision, objects, frame.bgr, detector_s, frame.at
+        return ViewLook(camera_id, vision, frame.bgr, detector_s, frame.at)
+
+    def _vision(self, looks: Mapping[str, ViewLook]) -> VisionObservation:
+        """The observation the fusion decides on: the usable views' objects merged."""
+        if not looks:
+            return VisionObservation(camera_ok=False, problem="no camera configured")
+        detected = [(c, look.vision) for c, look in looks.items() if c not in self.evidence_only]
+        if not detected:  # only evidence views: the camera has nothing to say about the basket
+            return VisionObservation(camera_ok=False, problem="no camera is set to detect products")
+        return merged_observation(detected, self.geometry, by_place=self.associate_by_place)
+
+    def _explained(self, decision: Decision, vision: VisionObservation, looks: Mapping[str, ViewLook]) -> Decision:
+        """The fusion's decision with each box's camera named, and a word on the cameras left out."""
+        decision = attribute_reasons(decision, vision.objects)
+        if not vision.camera_ok:
+            return decision  # the fusion said it decided on the weight alone
+        note = degraded_note(
+            {c: "" if look.vision.camera_ok else look.vision.problem or NO_PICTURE for c, look in looks.items()}
+        )
+        return replace(decision, explanation=f"{decision.explanation} {note}".strip()) if note else decision
 
     def _commit(self, attempt: int) -> None:
         outcome = self.outcomes.get(attempt)
@@ -388,22 +487,26 @@ class Station:
         from validation_unit.evidence import build_attachments
         from validation_unit.verdict import verdict_document
 
+        primary, *others = outcome.views or (None,)
         attachments = build_attachments(
             outcome.frame,
             outcome.decision,
-            outcome.objects,
+            primary.vision.objects if primary is not None else outcome.objects,
             outcome.trace,
             band_z=self.policy.z(outcome.decision.weight_only),
+            views=[(v.camera, v.frame) for v in others if v is not None and v.frame is not None],
         )
         document = verdict_document(
             verdict_id=outcome.verdict_id,
             unit_id=self.unit_id,
             expected=outcome.expected,
             decision=outcome.decision,
-            objects=outcome.objects,
+            # every view's detections (the boxes on its photo); the decision's merged counts are in "seen"
+            objects=[o for v in outcome.views for o in v.vision.objects] if outcome.views else outcome.objects,
             trace=outcome.trace,
             attachments=attachments,
             signed_at=dt.datetime.now(dt.UTC),
+            views=[(v.camera, v.vision.camera_ok, v.vision.problem) for v in outcome.views],
         )
         self.source.submit(document, attachments)
         outcome.committed = True
@@ -421,7 +524,7 @@ class Station:
             self.outcomes.get(self.machine.attempt),
             qr_text=self._qr if self._trip is None else None,
             has_trip=self._trip is not None,
-            camera_ok=self.camera is not None and self.camera.ok,
+            camera_ok=any(camera_ok(c) for c in self.cameras.values()),  # any: the others decide
             source_problem=self._source_problem,
             names={g: p.name for g, p in self.products.items()},
             age_check=self._age_check,
@@ -433,24 +536,57 @@ class Station:
     def health(self) -> dict[str, Any]:
         """The unit's health for the heartbeat and /healthz."""
         latest = self.scale.latest()
+        cameras = {c: "ok" if camera_ok(camera) else camera.problem or "down" for c, camera in self.cameras.items()}
         return {
             "phase": str(self.machine.phase),
             "scale": "ok" if latest is not None and latest.ok else ("no readings" if latest is None else "fault"),
             "scale_faults": sorted(self.machine.faults),
-            "camera": "none" if self.camera is None else ("ok" if self.camera.ok else self.camera.problem or "down"),
+            "camera": self._cameras_health(cameras),
+            "cameras": cameras,
             "model": self.model_version or ("none" if self.detector is None else "loaded"),
             "backend": self._source_problem or "ok",
             "out_of_service": self.machine.phase is Phase.OUT_OF_SERVICE,
         }
 
+    @staticmethod
+    def _cameras_health(cameras: Mapping[str, str]) -> str:
+        """All cameras in one word as before: "ok", "none", or what is wrong (one camera: its problem)."""
+        if not cameras:
+            return "none"
+        down = {c: problem for c, problem in cameras.items() if problem != "ok"}
+        if not down:
+            return "ok"
+        if len(cameras) == 1:
+            return next(iter(down.values()))
+        return "; ".join(f"{c}: {problem}" for c, problem in down.items())
 
-def seen_objects(detections: Any) -> tuple[SeenObject, ...]:
-    """The detector's :class:`vision.detections.Detections` as the fusion's SeenObjects."""
+
+def takes_camera(detector: Any) -> bool:
+    """Whether a detector wants to be told which camera a picture is from (a ``camera`` keyword: the bench's
+    oracle reads that view's ground truth); a model does not need it."""
+    if detector is None:
+        return False
+    try:
+        return "camera" in inspect.signature(detector).parameters
+    except (TypeError, ValueError):  # no signature to read (a builtin): a plain detector
+        return False
+
+
+def camera_ok(camera: Any) -> bool:
+    """Whether a camera delivers pictures now (a camera object that cannot tell is taken to be fine)."""
+    return bool(getattr(camera, "ok", True))
+
+
+def seen_objects(detections: Any, camera: str = "") -> tuple[SeenObject, ...]:
+    """The detector's :class:`vision.detections.Detections` as the fusion's SeenObjects, of camera ``camera``
+    (default: the one the detections name)."""
     names = detections.names
+    camera = camera or getattr(detections, "camera", "")
     out = []
     for box, conf, cls, gtin in zip(
         detections.xyxy, detections.confidence, detections.class_id, detections.gtin14, strict=True
     ):
         label = names[int(cls)] if int(cls) < len(names) else str(gtin or "object")
-        out.append(SeenObject(gtin, label, float(conf), (float(box[0]), float(box[1]), float(box[2]), float(box[3]))))
+        xyxy = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
+        out.append(SeenObject(gtin, label, float(conf), xyxy, camera))
     return tuple(out)

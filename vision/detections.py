@@ -27,6 +27,7 @@ class Detections:
     gtin14: tuple[str | None, ...]
     image_size: tuple[int, int] | None = None  # (width, height) of the picture the boxes refer to
     names: tuple[str, ...] = field(default=(), compare=False)  # class names by id, for display
+    camera: str = ""  # which camera's picture the boxes are in ("" = unknown, or the only one)
 
     def __post_init__(self) -> None:
         xyxy = np.asarray(self.xyxy, dtype=np.float32)
@@ -55,6 +56,8 @@ class Detections:
         for g in gtins:
             if g is not None and not (isinstance(g, str) and GTIN14.match(g)):
                 raise ValueError(f"gtin14 {g!r} is not 14 digits (or None)")
+        if not isinstance(self.camera, str):
+            raise ValueError(f"camera must be a camera id (str), got {self.camera!r}")
         if self.image_size is not None:
             w, h = self.image_size
             if w <= 0 or h <= 0:
@@ -70,8 +73,10 @@ class Detections:
         return int(self.xyxy.shape[0])
 
     @classmethod
-    def empty(cls, image_size: tuple[int, int] | None = None) -> Detections:
-        return cls(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int64), (), image_size)
+    def empty(cls, image_size: tuple[int, int] | None = None, camera: str = "") -> Detections:
+        return cls(
+            np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int64), (), image_size, camera=camera
+        )
 
     def counts(self) -> dict[str, int]:
         """How many of each product (by GTIN-14) were seen; non-merchandise objects are not counted here."""
@@ -91,12 +96,14 @@ class Detections:
             tuple(g for g, k in zip(self.gtin14, keep, strict=True) if k),
             self.image_size,
             self.names,
+            self.camera,
         )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (for verdict evidence)."""
         return {
             "image_size": list(self.image_size) if self.image_size else None,
+            "camera": self.camera,
             "detections": [
                 {
                     "xyxy": [round(float(v), 1) for v in box],

@@ -48,8 +48,15 @@ def test_in_view_counts_only_the_frauds_the_final_picture_shows() -> None:
     from hardware_sim.scenario import find_scenario
     from validation_unit.bench import fraud_in_view
 
-    def item(ref: str, visible: float, kind: str = "product") -> dict:
-        return {"kind": kind, "ref": ref, "visible_fraction": visible}
+    ids = iter(range(1000))
+
+    def item(ref: str, visible: float, kind: str = "product", item_id: int | None = None) -> dict:
+        return {
+            "item_id": next(ids) if item_id is None else item_id,
+            "kind": kind,
+            "ref": ref,
+            "visible_fraction": visible,
+        }
 
     water, rice, pickles = "08712345000110", "04007003000163", "04009007000538"
     heavy = find_scenario("unscanned-heavy")
@@ -62,6 +69,14 @@ def test_in_view_counts_only_the_frauds_the_final_picture_shows() -> None:
     personal = find_scenario("personal-items")
     assert not fraud_in_view(personal, [item("phone", 0.2, "distractor")])
     assert fraud_in_view(personal, [item("phone", 0.2, "distractor"), item("keys", 0.6, "distractor")])
+    # Several views: an item counts when some view shows it enough, and once however many views show it.
+    hidden = item(cola, 0.1, item_id=500)
+    seen_aside = {**hidden, "visible_fraction": 0.7}
+    assert fraud_in_view(cans, {"top": [item(cola, 1.0, item_id=501), hidden], "left": [seen_aside]})
+    twice = [item(cola, 1.0, item_id=502)]
+    assert not fraud_in_view(cans, {"top": twice, "left": twice, "right": [hidden]})
+    shares = score([{**row("switch", "FLAG"), "in_view_primary": False}, row("switch", "FLAG")])["in_view_share"]
+    assert shares["primary_view"]["switch"] == 0.5 and shares["all_views"]["switch"] == 1.0
     # Rows recorded before in_view existed count as in view; rows out of view leave the in-view rate alone.
     figures = score([row("unscanned", "PASS"), {**row("unscanned", "PASS"), "in_view": False}])
     assert figures["fused"]["catch_rate_in_view"]["unscanned"] == 0.0
@@ -119,3 +134,24 @@ def test_a_replay_of_a_damaged_or_foreign_file_says_what_is_wrong(tmp_path: Path
     assert ":2: not JSON" in replay(header + "{oops\n")
     damaged = header + '{"category": "honest", "observation": {"expected": {"lines": []}}}\n'
     assert ":2: damaged observation" in replay(damaged)
+
+
+def test_the_cameras_benchmark_runs_oracle_then_model_on_three_cameras(monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from validation_unit import bench, bench_cameras
+
+    calls: list[tuple[str, str]] = []
+
+    def fake_run(args: argparse.Namespace) -> dict:
+        calls.append((args.vision, args.cameras))
+        return {"fused": {"false_alarm_rate": 0.0}, "cameras": ["top", "left", "right"]}
+
+    monkeypatch.setattr(bench, "run", fake_run)
+    parser = argparse.ArgumentParser()
+    bench_cameras.configure(parser)
+    figures = bench_cameras.run(parser.parse_args([]))
+    assert calls == [("oracle", "top,left,right"), ("model", "top,left,right")]
+    assert figures["cameras"] == ["top", "left", "right"] and set(figures) == {"cameras", "oracle", "model"}
+    bench_cameras.run(parser.parse_args(["--vision", "oracle", "--cameras", "top,left"]))
+    assert calls[-1] == ("oracle", "top,left")

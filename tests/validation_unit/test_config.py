@@ -62,3 +62,87 @@ def test_the_documented_example_config_is_valid() -> None:
     config = load_config(example)
     assert config.scale.url == "/dev/ttyACM0" and config.credentials == example.parent / "unit.json"
     assert [b.name for b in config.to_policy().basket_types][:2] == ["none", "basket-red"]
+
+
+def test_several_cameras_are_a_list_and_one_camera_is_still_top() -> None:
+    config = parse_config(
+        """
+        [camera]
+        frame_timeout_s = 0.5
+        [[cameras]]
+        id = "top"
+        url = "http://station:8081/top.mjpg"
+        tray_homography = [[2.0, 0, 40], [0, 2.0, 30], [0, 0, 1]]
+        [[cameras]]
+        id = "left"
+        url = "http://station:8081/left.mjpg"
+        anchor = "bottom"
+        detect = false
+        """
+    )
+    cameras = config.camera_list()
+    assert [(c.id, c.url) for c in cameras] == [
+        ("top", "http://station:8081/top.mjpg"),
+        ("left", "http://station:8081/left.mjpg"),
+    ]
+    assert cameras[0].tray_homography == [[2.0, 0, 40], [0, 2.0, 30], [0, 0, 1]] and cameras[1].tray_homography is None
+    assert config.camera.frame_timeout_s == 0.5  # [camera] keeps the settings the cameras share
+    assert [c.detect for c in cameras] == [True, False]  # the left view is evidence only
+    assert config.camera.association == "count"  # the safe default: an item never counted twice
+    assert parse_config('[camera]\nassociation = "place"\n').camera.association == "place"
+    with pytest.raises(ValueError, match="association"):
+        parse_config('[camera]\nassociation = "sum"\n')
+    legacy = parse_config('[camera]\nurl = "0"\n').camera_list()
+    assert [(c.id, c.url, c.tray_homography) for c in legacy] == [("top", "0", None)]
+    assert parse_config("").camera_list() == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[cameras]]\nid = "Top"\nurl = "0"\n', "cameras.0.id: camera id 'Top': 1 to 20 lower-case letters"),
+        ('[[cameras]]\nid = "a_very_long_camera_name"\nurl = "0"\n', "cameras.0.id: camera id"),
+        (
+            '[[cameras]]\nid = "top"\nurl = "0"\n[[cameras]]\nid = "top"\nurl = "1"\n',
+            "cameras: camera id 'top' is used",
+        ),
+        ('[[cameras]]\nid = "annotated"\nurl = "0"\n', "is reserved"),
+        ('[[cameras]]\nid = "top"\n', "cameras.0.url: Field required"),
+        ('[[cameras]]\nid = "top"\nurl = "0"\nzoom = 2\n', "cameras.0.zoom: unknown key"),
+        ('[[cameras]]\nid = "top"\nurl = "0"\ntray_homography = [[1, 0], [0, 1]]\n', "3 rows of 3 numbers"),
+        ('[[cameras]]\nid = "top"\nurl = "0"\ntray_homography = [[1, 2, 3], [2, 4, 6], [0, 0, 1]]\n', "invertible"),
+        (
+            '[camera]\nurl = "0"\n[[cameras]]\nid = "top"\nurl = "1"\n',
+            "either [camera] url (one camera) or [[cameras]]",
+        ),
+    ],
+)
+def test_camera_list_errors_name_the_camera(text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "unit.toml")
+    assert message in str(caught.value)
+
+
+def test_the_runner_gives_each_camera_its_geometry() -> None:
+    from validation_unit.runner import view_geometry
+
+    config = parse_config(
+        """
+        [[cameras]]
+        id = "top"
+        url = "0"
+        tray_homography = [[2.0, 0, 40], [0, 2.0, 30], [0, 0, 1]]
+        [[cameras]]
+        id = "left"
+        url = "1"
+        [[cameras]]
+        id = "right"
+        url = "2"
+        anchor = "centre"
+        """
+    )
+    geometry = view_geometry(config.camera_list())
+    assert list(geometry) == ["top", "left", "right"]
+    assert geometry["top"].homography == ((2.0, 0.0, 40.0), (0.0, 2.0, 30.0), (0.0, 0.0, 1.0))
+    assert [g.anchor for g in geometry.values()] == ["centre", "bottom", "centre"]
+    assert geometry["left"].homography is None

@@ -220,3 +220,13 @@ def test_build_attachments_without_a_photo() -> None:
     out = build_attachments(None, decision(weight_only=True, expected_g=None, sigma_g=None), [], [])
     assert list(out) == ["weight_trace"]
     assert decode(out["weight_trace"][1]).size > 0
+
+
+def test_every_further_camera_adds_its_photo() -> None:
+    side = np.full((360, 480, 3), 100, dtype=np.uint8)
+    out = build_attachments(grey_photo(), decision(), OBJECTS, [], views=[("left", side)])
+    assert set(out) == {"photo", "photo_annotated", "photo_left", "weight_trace"}
+    left = decode(out["photo_left"][1])
+    assert left.shape == side.shape and near(left[180, 240], (100, 100, 100), 10)  # raw, as "photo": the page draws
+    with pytest.raises(ValueError, match="cannot name an attachment"):
+        build_attachments(grey_photo(), decision(), OBJECTS, [], views=[("annotated", side)])

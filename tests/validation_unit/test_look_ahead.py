@@ -1,5 +1,5 @@
 """Looking ahead: detections made while the scale settles are kept only when the settled picture shows the
-same scene (pure picture comparison, and the station's choice with an in-memory camera)."""
+same scene (pure picture comparison, and the station's choice with in-memory cameras, each on its own)."""
 
 from __future__ import annotations
 
@@ -91,8 +91,9 @@ def settle(changed: bool) -> tuple[Station, CountingDetector, bool, np.ndarray]:
         time.sleep(0.01)
     time.sleep(0.08)  # the scale settles a while later; the picture the decision rests on is the one after that
     stable_at = camera.add(tray(2, item=changed))
-    (_vision, _objects, frame, _s, _at), looked_ahead = station._look_settled(stable_at, arrived, arrived)
+    looks, looked_ahead = station._look_settled(stable_at, arrived, arrived)
     station.stop()
+    frame = looks["top"].frame
     assert frame is not None
     return station, detector, looked_ahead, frame
 
@@ -107,3 +108,31 @@ def test_a_changed_scene_is_looked_at_again() -> None:
     _station, detector, looked_ahead, frame = settle(changed=True)
     assert not looked_ahead and len(detector.pictures) == 2
     assert same_scene(frame, tray(2, item=True))
+
+
+def test_each_camera_keeps_its_early_look_only_for_its_own_unchanged_scene() -> None:
+    top, left, detector = ListCamera(), ListCamera(), CountingDetector()
+    station = Station(scale=None, cameras={"top": top, "left": left}, detector=detector, source=None, unit_id="u1")  # type: ignore[arg-type, dict-item]
+    for camera in (top, left):
+        camera.add(np.full((480, 640, 3), 120, np.uint8))  # the empty tray
+    time.sleep(0.02)
+    arrived = time.monotonic()
+    station.machine.phase, station.machine.arrived_at, station.machine.landed_at = Phase.SETTLING, arrived, arrived
+    station._look_ahead()
+    time.sleep(LOOK_AHEAD_S + 0.02)
+    early_top, early_left = tray(1), tray(3)
+    top.add(early_top)
+    left.add(early_left)
+    deadline = time.monotonic() + 5
+    while len(detector.pictures) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.08)
+    stable_at = top.add(tray(2))  # the same scene for the top camera
+    left.add(tray(4, item=True))  # the left camera sees a pack put in at the last moment
+    looks, looked_ahead = station._look_settled(stable_at, arrived, arrived)
+    station.stop()
+    assert not looked_ahead  # the left view had to be looked at again
+    assert looks["top"].frame is early_top and looks["top"].early  # kept: the detections are of this picture
+    assert not looks["left"].early
+    assert same_scene(looks["left"].frame, tray(4, item=True))  # type: ignore[arg-type]
+    assert [id(p) for p in detector.pictures[:2]] == [id(early_top), id(early_left)] and len(detector.pictures) == 3

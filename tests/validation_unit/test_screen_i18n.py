@@ -9,7 +9,15 @@ from fastapi.testclient import TestClient
 
 from firmware_bridge.reading import Reading
 from validation_unit import screen_i18n
-from validation_unit.basket import MISSING_ITEM, PERSONAL_ITEMS, QUANTITY_MISMATCH, UNSCANNED_ITEM, Reason
+from validation_unit.basket import (
+    MISSING_ITEM,
+    PERSONAL_ITEMS,
+    PRODUCT_MISMATCH,
+    QUANTITY_MISMATCH,
+    UNSCANNED_ITEM,
+    WEIGHT_MISMATCH,
+    Reason,
+)
 from validation_unit.screen import ScreenStateHolder, create_screen_app
 from validation_unit.screen_state import prompt_text, screen_state
 from validation_unit.state_machine import Machine, Timing
@@ -62,6 +70,18 @@ def test_every_key_the_screen_uses_exists() -> None:
         ),
         # No product name: the reason's own (English) message is all there is.
         (Reason(UNSCANNED_ITEM, "Scan 1× something", gtin14="unknown", quantity=1), "de", "Scan 1× something"),
+        # Any other reason: its sentence in the screen's language.
+        (
+            Reason.worded(WEIGHT_MISMATCH, "weight_less", grams=1250, ask="check_present"),
+            "de",
+            "Der Korb wiegt 1.250 g weniger als die gescannten Artikel: "
+            "Bitte prüfen Sie, ob alles Gescannte im Korb ist.",
+        ),
+        (
+            Reason.worded(PRODUCT_MISMATCH, "switch", gtin14=GUM, quantity=1, name="Gum", scanned_name="Möhren"),
+            "de",
+            "1× Möhren gescannt, aber stattdessen liegt 1× Kaugummi im Korb: Ein Mitarbeiter prüft den Korb.",
+        ),
     ],
 )
 def test_prompts_are_built_from_the_reason_code(reason: Reason, lang: str, expected: str) -> None:
