@@ -11,29 +11,21 @@ from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any, Literal
 
+from backend.domain.reasons import ReasonCode, english
+
 Kind = Literal["PASS", "RECHECK", "FLAG"]
 
-# Reason codes (also used by the scenario files' ``expect.reasons``).
-UNSCANNED_ITEM = "unscanned_item"  # something in the basket was not scanned
-MISSING_ITEM = "missing_item"  # something scanned is not in the basket
-QUANTITY_MISMATCH = "quantity_mismatch"  # a product is there, but more of it than scanned
-PRODUCT_MISMATCH = "product_mismatch"  # a different product than scanned (barcode switch)
-WEIGHT_MISMATCH = "weight_mismatch"  # the weight disagrees and nothing seen explains it
-PERSONAL_ITEMS = "personal_items"  # non-merchandise (phone, bag…) in the basket
-CAMERA_UNAVAILABLE = "camera_unavailable"  # decided on weight only
-SCALE_FAULT = "scale_fault"  # the weight cannot be trusted
-AUDIT = "audit"  # a random audit chosen by the store's trust policy
-REASON_CODES = (
-    UNSCANNED_ITEM,
-    MISSING_ITEM,
-    QUANTITY_MISMATCH,
-    PRODUCT_MISMATCH,
-    WEIGHT_MISMATCH,
-    PERSONAL_ITEMS,
-    CAMERA_UNAVAILABLE,
-    SCALE_FAULT,
-    AUDIT,
-)
+# Reason codes (also used by the scenario files' ``expect.reasons``): one enum, shared with the backend.
+UNSCANNED_ITEM = ReasonCode.UNSCANNED_ITEM
+MISSING_ITEM = ReasonCode.MISSING_ITEM
+QUANTITY_MISMATCH = ReasonCode.QUANTITY_MISMATCH
+PRODUCT_MISMATCH = ReasonCode.PRODUCT_MISMATCH
+WEIGHT_MISMATCH = ReasonCode.WEIGHT_MISMATCH
+PERSONAL_ITEMS = ReasonCode.PERSONAL_ITEMS
+CAMERA_UNAVAILABLE = ReasonCode.CAMERA_UNAVAILABLE
+SCALE_FAULT = ReasonCode.SCALE_FAULT
+AUDIT = ReasonCode.AUDIT
+REASON_CODES = tuple(ReasonCode)
 
 
 @dataclass(frozen=True)
@@ -112,12 +104,13 @@ class Product:
 
 @dataclass(frozen=True)
 class SeenObject:
-    """One object the camera saw: a product (``gtin14``) or non-merchandise (``gtin14`` None)."""
+    """One object a camera saw: a product (``gtin14``) or non-merchandise (``gtin14`` None)."""
 
     gtin14: str | None
     label: str
     confidence: float
     box: tuple[float, float, float, float]  # x1, y1, x2, y2 in the photo's pixels
+    camera: str = ""  # the id of the camera whose photo ``box`` is in ("" = unknown, or the only one)
 
 
 @dataclass(frozen=True)
@@ -132,7 +125,8 @@ class WeightObservation:
 
 @dataclass(frozen=True)
 class VisionObservation:
-    """What the camera saw. ``camera_ok`` False: no usable picture (down, frozen): decide on weight only."""
+    """What the camera saw (with several cameras: the objects of all views merged, each item once, see
+    :mod:`validation_unit.views`). ``camera_ok`` False: no usable picture (down, frozen): decide on weight only."""
 
     objects: tuple[SeenObject, ...] = ()
     camera_ok: bool = True
@@ -189,6 +183,12 @@ class Policy:
     corroborate_fit: float = 1.5
     basket_types: tuple[BasketType, ...] = DEFAULT_BASKET_TYPES
     sigma_floor_g: float = 2.0  # never trust a basket weight tighter than this
+    # The decider: "cascade" (the rules above) or "model" (one probability model, validation_unit.fusion.decision),
+    # which reads only the numbers below (and basket_types, sigma_floor_g).
+    decision: str = "cascade"
+    pass_probability: float = 0.9  # model: PASS when P(the basket is as scanned | what was observed) ≥ this
+    prior_not_as_scanned: float = 0.1  # model: the prior that a basket is not as scanned (any edit)
+    camera_calibration: str = ""  # model: the camera's fitted likelihoods ("": the shipped detector's)
 
     def z(self, weight_only: bool = False) -> float:
         """The z threshold for the weight test at the policy's confidence level."""
@@ -198,22 +198,47 @@ class Policy:
 
 @dataclass(frozen=True)
 class Reason:
-    """A machine-readable reason with its plain-language message; ``gtin14``/``quantity`` name the product."""
+    """A machine-readable reason: its code, the sentence that says it (``key`` with its ``params``, worded per
+    language by :func:`backend.domain.reasons.word`) and that sentence in English (``message``);
+    ``gtin14``/``quantity`` name the product."""
 
     code: str
     message: str
     gtin14: str | None = None
     quantity: int | None = None
     box: tuple[float, float, float, float] | None = None  # where it is in the photo (for the shopper's crop)
+    camera: str = ""  # the camera whose photo ``box`` is in ("" = unknown, or the only one)
+    key: str = ""
+    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def worded(
+        cls,
+        code: str,
+        key: str,
+        *,
+        gtin14: str | None = None,
+        quantity: int | None = None,
+        box: tuple[float, float, float, float] | None = None,
+        **params: Any,
+    ) -> Reason:
+        """A reason said by the sentence ``key`` (``reason.<key>`` in the locale files) with ``params``."""
+        message = english(key, gtin14, quantity, **params)
+        return cls(str(code), message, gtin14, quantity, box, key=key, params=params)
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"code": self.code, "message": self.message}
+        out: dict[str, Any] = {"code": str(self.code), "message": self.message}
+        if self.key:
+            out["key"] = self.key
+            out["params"] = dict(self.params)
         if self.gtin14 is not None:
             out["gtin14"] = self.gtin14
         if self.quantity is not None:
             out["quantity"] = self.quantity
         if self.box is not None:
             out["box"] = [round(v, 1) for v in self.box]
+            if self.camera:
+                out["camera"] = self.camera
         return out
 
 

@@ -11,9 +11,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from validation_unit.basket import Decision, ExpectedBasket, SeenObject
+from validation_unit.views import photo_name
 
 MAX_TRACE = 5000
 MAX_DETECTIONS = 500
+MAX_VIEWS = 8
 
 
 def verdict_document(
@@ -26,8 +28,12 @@ def verdict_document(
     trace: Sequence[tuple[float, float]],
     attachments: Mapping[str, tuple[str, bytes]],
     signed_at: dt.datetime,
+    views: Sequence[tuple[str, bool, str]] = (),
 ) -> dict[str, Any]:
-    """The JSON document, ready to sign (only JSON types: dicts, lists, str, int, float, bool, None)."""
+    """The JSON document, ready to sign (only JSON types: dicts, lists, str, int, float, bool, None).
+
+    ``objects`` are the detections on the photos, each with its camera; ``views`` say per camera (camera id,
+    usable, problem; the primary first) whether it gave a usable picture and which attachment is its photo."""
     measured_net = None
     if decision.measured_g is not None:
         measured_net = round(decision.measured_g - decision.tare_g, 1)
@@ -60,12 +66,33 @@ def verdict_document(
                 "gtin14": o.gtin14,
                 "box": [round(float(v), 1) for v in o.box],
                 "confidence": round(float(o.confidence), 4),
+                "camera": o.camera or None,  # None: not known (a unit with one camera gives "top")
             }
             for o in objects[:MAX_DETECTIONS]
         ],
+        "views": views_field(views, attachments),
         "weight": weight,
         "weight_trace": [[round(t, 3), round(g, 1)] for t, g in _thin(trace, MAX_TRACE)],
     }
+
+
+def views_field(
+    views: Sequence[tuple[str, bool, str]], attachments: Mapping[str, tuple[str, bytes]]
+) -> list[dict[str, Any]]:
+    """The document's ``views``: per camera (the primary first) its id, the attachment holding its photo (None:
+    it gave no picture), whether its picture was usable and, if not, why."""
+    out = []
+    for i, (camera, ok, problem) in enumerate(views[:MAX_VIEWS]):
+        name = photo_name(camera, primary=i == 0)
+        out.append(
+            {
+                "camera": camera,
+                "attachment": name if name in attachments else None,
+                "ok": bool(ok),
+                "problem": "" if ok else str(problem)[:200],
+            }
+        )
+    return out
 
 
 def _reason(raw: dict[str, Any]) -> dict[str, Any]:

@@ -45,3 +45,41 @@ def test_a_document_the_backend_accepts_and_can_verify() -> None:
     signature = sign_document(keys.private_key, document)
     verify_document(keys.public_key, json.loads(json.dumps(document)), signature)  # as the backend receives it
     assert canonical_json(document) == canonical_json(json.loads(json.dumps(document)))
+
+
+def test_detections_name_their_camera_and_views_name_their_photo() -> None:
+    expected = ExpectedBasket("trip1", 1, (ExpectedLine("04006381001014", "Cola can", 1, 345.0, 4.0),))
+    decision = Decision("PASS", (), 0.01, "ok", seen={"04006381001014": 1})
+    objects = (
+        SeenObject("04006381001014", "Cola can", 0.9, (10.0, 20.0, 50.0, 60.0), "top"),
+        SeenObject("04006381001014", "Cola can", 0.8, (300.0, 20.0, 350.0, 90.0), "right"),
+    )
+    document = verdict_document(
+        verdict_id="v" * 32,
+        unit_id="unit-1",
+        expected=expected,
+        decision=decision,
+        objects=objects,
+        trace=[],
+        attachments={"photo": ("image/jpeg", b"a"), "photo_right": ("image/jpeg", b"b")},
+        signed_at=dt.datetime(2026, 12, 4, 3, tzinfo=dt.UTC),
+        views=[("top", True, ""), ("left", False, "no picture from the camera"), ("right", True, "")],
+    )
+    assert [d["camera"] for d in document["detections"]] == ["top", "right"]
+    unknown = verdict_document(
+        verdict_id="v" * 32,
+        unit_id="unit-1",
+        expected=expected,
+        decision=decision,
+        objects=(SeenObject("04006381001014", "Cola can", 0.9, (10.0, 20.0, 50.0, 60.0)),),
+        trace=[],
+        attachments={},
+        signed_at=dt.datetime(2026, 12, 4, 3, tzinfo=dt.UTC),
+    )
+    assert unknown["detections"][0]["camera"] is None and unknown["views"] == []  # a camera not known: None
+    assert document["views"] == [
+        {"camera": "top", "attachment": "photo", "ok": True, "problem": ""},
+        {"camera": "left", "attachment": None, "ok": False, "problem": "no picture from the camera"},
+        {"camera": "right", "attachment": "photo_right", "ok": True, "problem": ""},
+    ]
+    assert json.loads(json.dumps(document)) == document

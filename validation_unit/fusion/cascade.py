@@ -1,4 +1,5 @@
-"""The decision: fuse what the scale weighed and what the camera saw with what the shopper scanned.
+"""The rule cascade (``policy.decision = "cascade"``): fuse what the scale weighed and what the camera saw with
+what the shopper scanned.
 
 :func:`decide` is a pure function (no I/O, no clock, no randomness) from the contract's dataclasses in
 :mod:`validation_unit.basket` to a :class:`~validation_unit.basket.Decision`. The unit calls it once per
@@ -65,6 +66,7 @@ from math import prod, sqrt
 from statistics import NormalDist
 from types import MappingProxyType
 
+from backend.domain.reasons import number
 from validation_unit.basket import (
     AUDIT,
     CAMERA_UNAVAILABLE,
@@ -85,6 +87,7 @@ from validation_unit.basket import (
     VisionObservation,
     WeightObservation,
 )
+from validation_unit.fusion.weight import label_sigma_g
 
 Box = tuple[float, float, float, float]
 
@@ -95,20 +98,14 @@ NOT_IN_PLAY_COST = 0.75  # candidate ranking: a product neither scanned nor seen
 PAIR_COST = 1.0  # candidate ranking: a second product in the combination
 SEEN_ALL_COST = 1.0  # rule 4 ranking: removing a product the camera saw as often as it was scanned
 MAX_EXTRA_COMBOS = 512  # rule 3(a): bound on the subsets of extra detections tried
-PERSONAL_MESSAGE = "Please take personal items (phone, bag …) out of the basket and place it again"
 
 _NORMAL = NormalDist()
 _NO_PRODUCTS: Mapping[str, Product] = MappingProxyType({})
 
 
-def label_sigma_g(weight_g: float) -> float:
-    """σ of a variable-measure label's weight: the label scale's interval and accuracy, about 2 g + 1 %."""
-    return 2.0 + 0.01 * abs(weight_g)
-
-
 def grams(value: float) -> str:
-    """Grams for people: rounded, without sign, with thousands separators (``1,534``)."""
-    return f"{round(abs(value)):,}"
+    """Grams for people: rounded, without sign, with thousands separators (``1,534``), as the reasons write them."""
+    return number(value, "en")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -421,16 +418,19 @@ def _weight_sentence(facts: _Facts) -> str:
 
 
 def _extra_reasons(items: Sequence[tuple[str, int]], facts: _Facts, why: str) -> list[Reason]:
-    """UNSCANNED_ITEM for products not scanned at all, QUANTITY_MISMATCH for more pieces than scanned."""
+    """UNSCANNED_ITEM for products not scanned at all, QUANTITY_MISMATCH for more pieces than scanned; ``why``
+    names the sentence part that says why (``why.<why>`` in the reason texts)."""
     reasons = []
     for g, k in items:
         scanned = facts.scanned.get(g, 0)
-        if scanned == 0:
-            message = f"Please scan {k}× {facts.name(g)}: {why}."
-            reasons.append(Reason(UNSCANNED_ITEM, message, gtin14=g, quantity=k, box=facts.box(g)))
-        else:
-            message = f"Please scan {k} more × {facts.name(g)}: {scanned} scanned, {scanned + k} {why}."
-            reasons.append(Reason(QUANTITY_MISMATCH, message, gtin14=g, quantity=k, box=facts.box(g)))
+        code, key, counts = (
+            (UNSCANNED_ITEM, "unscanned", {})
+            if scanned == 0
+            else (QUANTITY_MISMATCH, "quantity", {"scanned": scanned, "total": scanned + k})
+        )
+        reasons.append(
+            Reason.worded(code, key, gtin14=g, quantity=k, box=facts.box(g), name=facts.name(g), why=why, **counts)
+        )
     return reasons
 
 
@@ -554,9 +554,7 @@ def _personal_items(facts: _Facts) -> _Outcome | None:
     if facts.sight is None or not facts.sight.personal:
         return None
     objects = facts.sight.personal
-    reasons = [
-        Reason(PERSONAL_ITEMS, f"{PERSONAL_MESSAGE} ({o.label or 'personal item'}).", box=o.box) for o in objects
-    ]
+    reasons = [Reason.worded(PERSONAL_ITEMS, "personal", box=o.box, label=o.label or "personal item") for o in objects]
     labels = ", ".join(sorted({o.label or "personal item" for o in objects}))
     return _Outcome(
         "RECHECK",
@@ -611,11 +609,16 @@ def _barcode_switch(facts: _Facts) -> _Outcome | None:
     if best is None:
         return None
     _, scanned, placed, n = best
-    message = (
-        f"Scanned {n}× {facts.name(scanned)}, but {n}× {facts.name(placed)} is in the basket instead: "
-        "a staff member will check."
+    reason = Reason.worded(
+        PRODUCT_MISMATCH,
+        "switch",
+        gtin14=placed,
+        quantity=n,
+        box=facts.box(placed),
+        name=facts.name(placed),
+        scanned_name=facts.name(scanned),
+        scanned_gtin14=scanned,
     )
-    reason = Reason(PRODUCT_MISMATCH, message, gtin14=placed, quantity=n, box=facts.box(placed))
     finding = f"The camera saw {n}× {facts.name(placed)} where {n}× {facts.name(scanned)} was scanned."
     return _Outcome("FLAG", [reason], finding, evidence=facts.confidence(placed))
 
@@ -650,11 +653,13 @@ def _weighed_label_may_be_wrong(facts: _Facts) -> bool:
     return any(line.variable and (sight is None or sight.seen.get(line.gtin14, 0) > 0) for line in facts.expected.lines)
 
 
-def _unexplained(facts: _Facts, fact: str, ask: str, finding: str) -> _Outcome:
-    """RECHECK WEIGHT_MISMATCH asking the shopper to ``ask``, or FLAG when this already is the re-check."""
+def _unexplained(facts: _Facts, key: str, ask: str, finding: str) -> _Outcome:
+    """RECHECK WEIGHT_MISMATCH (the sentence ``key``) asking the shopper to ``ask``, or FLAG when this already is
+    the re-check (staff check)."""
+    off = round(abs(facts.weighing.residual_g)) if facts.weighing is not None else 0
     if facts.recheck:
-        return _Outcome("FLAG", [Reason(WEIGHT_MISMATCH, f"{fact}: a staff member will check.")], finding)
-    return _Outcome("RECHECK", [Reason(WEIGHT_MISMATCH, f"{fact}: {ask}.")], finding)
+        return _Outcome("FLAG", [Reason.worded(WEIGHT_MISMATCH, key, grams=off, ask="staff")], finding)
+    return _Outcome("RECHECK", [Reason.worded(WEIGHT_MISMATCH, key, grams=off, ask=ask)], finding)
 
 
 def _heavier(facts: _Facts) -> _Outcome:
@@ -671,77 +676,71 @@ def _heavier(facts: _Facts) -> _Outcome:
             known.append((g, k, unit[0], unit[1]))
     explained = _explain_with_extras(facts, known) if known else None
     if explained:
-        why = "seen in the basket, and the weight confirms it"
         return _Outcome(
             "RECHECK",
-            _extra_reasons(explained, facts, why),
+            _extra_reasons(explained, facts, "seen_weight"),
             _not_scanned_finding(explained, facts),
             evidence=max(facts.confidence(g) for g, _ in explained),
         )
     if unknown:  # seen, weight unknown, and the basket is heavier: consistent
         return _Outcome(
             "RECHECK",
-            _extra_reasons(unknown, facts, "seen in the basket"),
+            _extra_reasons(unknown, facts, "seen"),
             _not_scanned_finding(unknown, facts),
             evidence=max(facts.confidence(g) for g, _ in unknown),
         )
-    more = grams(weighing.residual_g)
     if _weighed_label_may_be_wrong(facts):
-        message = f"The basket weighs {more} g more than scanned; a weighed item's label may not match its bag"
-        reason = Reason(WEIGHT_MISMATCH, f"{message}: a staff member will check.")
+        reason = Reason.worded(WEIGHT_MISMATCH, "label_weight", grams=round(weighing.residual_g))
         return _Outcome("FLAG", [reason], "A weighed item's label may not match its bag, or an item was not scanned.")
     found = _best_combo(_addition_options(facts), weighing)
     if found is not None:
         items = _combine(found[0])
-        text = _pieces_text(items, facts)
+        pieces = [[k, facts.name(g)] for g, k in items]
         reasons = []
         for g, k in items:
             code = QUANTITY_MISMATCH if facts.scanned.get(g) else WEIGHT_MISMATCH
             if facts.recheck:
-                ask = "a staff member will check"
-            elif code == QUANTITY_MISMATCH:
-                ask = f"if you have {k} more than scanned, please scan {'it' if k == 1 else 'them'}"
+                ask = "staff"
             else:
-                ask = f"if {'it is' if k == 1 else 'they are'} in the basket, please scan {'it' if k == 1 else 'them'}"
-            reasons.append(Reason(code, f"+{more} g ≈ {text}: {ask}.", gtin14=g, quantity=k, box=facts.box(g)))
+                ask = "scan_more_" if code == QUANTITY_MISMATCH else "scan_if_present_"
+                ask += "one" if k == 1 else "other"
+            reasons.append(
+                Reason.worded(
+                    code,
+                    "could_be",
+                    gtin14=g,
+                    quantity=k,
+                    box=facts.box(g),
+                    name=facts.name(g),
+                    grams=round(weighing.residual_g),
+                    items=pieces,
+                    ask=ask,
+                )
+            )
         return _Outcome(
             "FLAG" if facts.recheck else "RECHECK",
             reasons,
             f"It could be {_pieces_text(items, facts, more=True)}, not scanned.",
         )
-    return _unexplained(
-        facts,
-        f"The basket weighs {more} g more than the scanned items",
-        "please check that every item in it is scanned",
-        "Nothing scanned or seen explains the extra weight.",
-    )
+    return _unexplained(facts, "weight_more", "check_scanned", "Nothing scanned or seen explains the extra weight.")
 
 
 def _lighter(facts: _Facts) -> _Outcome:
     """Rule 4: the basket is lighter than the band: find the scanned pieces that are not in it."""
     weighing = facts.weighing
     assert weighing is not None
-    less = grams(weighing.residual_g)
     found = _best_combo(_removal_options(facts), weighing)
     if found is not None:
         items = _combine(found[0])
         reasons = [
-            Reason(
-                MISSING_ITEM,
-                f"Please remove {k}× {facts.name(g)} from your trip: it is not in the basket (−{less} g).",
-                gtin14=g,
-                quantity=k,
+            Reason.worded(
+                MISSING_ITEM, "missing", gtin14=g, quantity=k, name=facts.name(g), grams=round(-weighing.residual_g)
             )
             for g, k in items
         ]
         text = _pieces_text(items, facts)
         return _Outcome("RECHECK", reasons, f"{text} scanned {'is' if len(items) == 1 else 'are'} not in the basket.")
-    return _unexplained(
-        facts,
-        f"The basket weighs {less} g less than the scanned items",
-        "please check that everything you scanned is in it",
-        "No scanned item explains the missing weight.",
-    )
+    return _unexplained(facts, "weight_less", "check_present", "No scanned item explains the missing weight.")
 
 
 def _within_band(facts: _Facts) -> _Outcome:
@@ -761,7 +760,7 @@ def _within_band(facts: _Facts) -> _Outcome:
     if hidden:
         return _Outcome(
             "RECHECK",
-            _extra_reasons(hidden, facts, "seen in the basket (too light for the scale to tell)"),
+            _extra_reasons(hidden, facts, "seen_light"),
             _not_scanned_finding(hidden, facts, ", too light for the scale to tell"),
             evidence=max(facts.confidence(g) for g, _ in hidden),
         )
@@ -808,16 +807,12 @@ def _corroborated(facts: _Facts, weighing: _Weighing) -> _Outcome | None:
     if heavier:
         return _Outcome(
             "RECHECK",
-            _extra_reasons([(g, k)], facts, "seen in the basket, and the basket is heavier by about its weight"),
+            _extra_reasons([(g, k)], facts, "seen_heavier"),
             _not_scanned_finding([(g, k)], facts, ", and the weight leans the same way"),
             evidence=facts.confidence(g),
         )
-    less = grams(-weighing.residual_g)
-    reason = Reason(
-        MISSING_ITEM,
-        f"Please check {k}× {facts.name(g)}: scanned, but the camera did not see it and the basket is {less} g light.",
-        gtin14=g,
-        quantity=k,
+    reason = Reason.worded(
+        MISSING_ITEM, "missing_unseen", gtin14=g, quantity=k, name=facts.name(g), grams=round(-weighing.residual_g)
     )
     return _Outcome("RECHECK", [reason], f"{_pieces_text([(g, k)], facts)} scanned may not be in the basket.")
 
@@ -829,7 +824,7 @@ def _seen_extras(facts: _Facts) -> _Outcome:
         return _Outcome("PASS", [], "The camera saw nothing that was not scanned.")
     return _Outcome(
         "RECHECK",
-        _extra_reasons(extras, facts, "seen in the basket"),
+        _extra_reasons(extras, facts, "seen"),
         _not_scanned_finding(extras, facts),
         evidence=max(facts.confidence(g) for g, _ in extras),
     )
@@ -838,7 +833,8 @@ def _seen_extras(facts: _Facts) -> _Outcome:
 def _scale_fault(facts: _Facts, weight: WeightObservation) -> _Outcome:
     """The scale reported a fault: the weight cannot be trusted, staff check; what the camera found is added."""
     detail = f" ({weight.fault})" if weight.fault else ""
-    reasons = [Reason(SCALE_FAULT, f"The scale reported a fault{detail}: a staff member will check the basket.")]
+    worded = Reason.worded(SCALE_FAULT, "scale_fault_detail", fault=weight.fault) if weight.fault else None
+    reasons = [worded or Reason.worded(SCALE_FAULT, "scale_fault")]
     finding = f"The scale reported a fault{detail}, so the weight cannot be trusted."
     evidence = 0.0
     if facts.sight is not None:
@@ -917,14 +913,16 @@ def decide(
 
     reasons = list(outcome.reasons)
     if camera_down:
-        problem = f" ({vision.problem})" if vision is not None and vision.problem else ""
-        reasons.append(Reason(CAMERA_UNAVAILABLE, f"The camera was not available{problem}: decided on weight only."))
+        if vision is not None and vision.problem:
+            reasons.append(Reason.worded(CAMERA_UNAVAILABLE, "camera_unavailable_problem", problem=vision.problem))
+        else:
+            reasons.append(Reason.worded(CAMERA_UNAVAILABLE, "camera_unavailable"))
     kind = outcome.kind
     score = _score(kind, trusted, outcome.evidence if kind != "PASS" else 0.0, scale_fault)
     finding = outcome.finding
     if kind == "PASS" and expected.audit:
         kind = "FLAG"
-        reasons.insert(0, Reason(AUDIT, "A random check by staff: please wait, a staff member will come."))
+        reasons.insert(0, Reason.worded(AUDIT, "audit"))
         finding = f"{finding} This trip was chosen for a random check by staff.".strip()
     explanation = " ".join(part for part in (first, finding) if part)
 
