@@ -111,11 +111,16 @@ class BasketOut(BaseModel):
 
 
 class Prompt(BaseModel):
-    """What the validation unit asks the shopper to fix (a re-check): scan an item, or take one out."""
+    """What the validation unit asks the shopper to fix (a re-check): scan an item, or take one out. ``message``
+    is English; the app words ``key`` with ``params`` in the shopper's language
+    (:func:`backend.domain.reasons.word`)."""
 
     code: str
     message: str
     gtin14: str | None = None
+    quantity: int | None = None
+    key: str = ""
+    params: dict[str, Any] = {}
 
 
 class TripOut(BaseModel):

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from backend.schemas import BasketOut, LineOut, Strict
+from backend.schemas_units import DetectionOut
 
 
 class LoginIn(Strict):
@@ -35,7 +36,8 @@ class FlagSummary(BaseModel):
     opened_at: dt.datetime
     waiting_s: float
     kind: str
-    explanation: str
+    explanation: str  # the unit's explanation (English)
+    headline: str = ""  # the verdict's reasons in the staff member's language
     total_minor: int
 
 
@@ -44,6 +46,19 @@ class EvidenceRef(BaseModel):
     name: str
     content_type: str
     url: str
+
+
+class FlagView(BaseModel):
+    """One camera's view of the basket on the flag page (#17): its photo, when it gave one, with its own boxes."""
+
+    camera: str  # "top", "left", …; "photo" for a one-camera unit's photo
+    primary: bool  # the view the unit's detections without a camera belong to (the attachment "photo")
+    ok: bool
+    problem: str  # why the camera gave no (trustworthy) picture
+    attachment: str | None
+    url: str | None  # the photo (GET, signed-in staff), None when the camera gave none
+    content_type: str | None
+    detections: list[DetectionOut]  # in this photo's pixels
 
 
 class FlagHistoryItem(BaseModel):
@@ -70,6 +85,7 @@ class FlagDetail(FlagSummary):
     basket: BasketOut  # now, with staff corrections
     scanned: list[LineOut]  # as the shopper scanned it
     evidence: list[EvidenceRef]
+    views: list[FlagView] = []  # every camera's view, the primary one marked
     shopper: ShopperSummary
     history: list[FlagHistoryItem]
     resolution: str | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from backend.schemas import Strict, TripOut
 
@@ -81,13 +81,30 @@ class Reason(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+# A camera's id (#17): "top", "left", "right", …; its picture is the attachment "photo" (the primary camera)
+# or "photo_<camera>" (the others).
+CAMERA_PATTERN = r"^[a-z0-9_]{1,20}$"
+PRIMARY_PHOTO = "photo"
+MAX_VIEWS = 8
+
+
 class DetectionOut(Strict):
-    """One thing the camera saw, in the photo's pixels."""
+    """One thing a camera saw, in the pixels of that camera's photo."""
 
     label: str = Field(max_length=200)
     gtin14: str | None = Field(default=None, max_length=14)  # None: not merchandise
     box: list[float] = Field(min_length=4, max_length=4)  # x1, y1, x2, y2
     confidence: float = Field(ge=0.0, le=1.0)
+    camera: str | None = Field(default=None, pattern=CAMERA_PATTERN)  # None: the primary view ("photo")
+
+
+class ViewOut(Strict):
+    """One camera's view of the basket (#17): its picture among the attachments, or why there is none."""
+
+    camera: str = Field(pattern=CAMERA_PATTERN)
+    attachment: str | None = Field(default=None, min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")
+    ok: bool  # False: the camera was down or its picture is not to be trusted; ``problem`` says why
+    problem: str = Field(default="", max_length=300)
 
 
 class WeightSummary(Strict):
@@ -102,8 +119,10 @@ class WeightSummary(Strict):
 class VerdictDocument(Strict):
     """The verdict as the unit signed it, with what the staff dashboard shows of it.
 
-    ``seen`` counts products by GTIN-14 as the camera saw them; ``detections`` are the boxes on the photo
-    evidence; ``weight_trace`` is [seconds, grams] pairs from the basket's arrival to the decision."""
+    ``seen`` counts products by GTIN-14 as the cameras saw them; ``detections`` are the boxes on the photo
+    evidence, each on its camera's photo; ``views`` lists the cameras and their pictures (empty from a unit with
+    one camera: its photo is the attachment "photo"); ``weight_trace`` is [seconds, grams] pairs from the
+    basket's arrival to the decision."""
 
     verdict_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     unit_id: str = Field(max_length=40)
@@ -122,6 +141,22 @@ class VerdictDocument(Strict):
     detections: list[DetectionOut] = Field(default_factory=list, max_length=500)
     weight: WeightSummary | None = None
     weight_trace: list[list[float]] = Field(default_factory=list, max_length=5000)
+    views: list[ViewOut] = Field(default_factory=list, max_length=MAX_VIEWS)
+
+    @model_validator(mode="after")
+    def _views_name_their_pictures(self) -> VerdictDocument:
+        cameras = [v.camera for v in self.views]
+        twice = sorted({c for c in cameras if cameras.count(c) > 1})
+        if twice:
+            raise ValueError(f"views: camera {', '.join(twice)} is listed more than once")
+        # The evidence digests name exactly the attachments that must come with the verdict (units.check_verdict).
+        missing = [v.attachment for v in self.views if v.attachment is not None and v.attachment not in self.evidence]
+        if missing:
+            raise ValueError(
+                f"views: attachment {', '.join(missing)} is not among the verdict's evidence "
+                f"({', '.join(sorted(self.evidence)) or 'none'})"
+            )
+        return self
 
 
 class EvidenceIn(Strict):
@@ -133,7 +168,7 @@ class EvidenceIn(Strict):
 class VerdictIn(Strict):
     document: VerdictDocument
     signature: str = Field(max_length=200)
-    attachments: list[EvidenceIn] = Field(default_factory=list, max_length=10)
+    attachments: list[EvidenceIn] = Field(default_factory=list, max_length=16)  # photos of up to 8 cameras, charts
 
 
 class VerdictOut(BaseModel):

@@ -83,7 +83,14 @@ def recheck_prompts(session: Session, trip: Trip) -> list[Prompt]:
     if verdict is None:
         return []
     return [
-        Prompt(code=str(r.get("code", "")), message=str(r.get("message", "")), gtin14=r.get("gtin14"))
+        Prompt(
+            code=str(r.get("code", "")),
+            message=str(r.get("message", "")),
+            gtin14=r.get("gtin14"),
+            quantity=r.get("quantity") if isinstance(r.get("quantity"), int) else None,
+            key=str(r.get("key") or ""),
+            params=r["params"] if isinstance(r.get("params"), dict) else {},
+        )
         for r in verdict.reasons
     ]
 

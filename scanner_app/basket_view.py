@@ -86,7 +86,8 @@ class VerdictView:
 
 def verdict_view(status: str, prompts: list[dict[str, Any]] | None = None) -> VerdictView:
     """What the shopper sees while the unit checks the basket, and after its verdict (in the app's language)."""
-    from scanner_app.app_i18n import tr
+    from backend.domain.reasons import word
+    from scanner_app.app_i18n import app_language, tr
 
     if status in ("shopping", "checking_out"):
         return VerdictView("waiting", tr("verdict.waiting_title"), tr("verdict.waiting_text"))
@@ -97,7 +98,7 @@ def verdict_view(status: str, prompts: list[dict[str, Any]] | None = None) -> Ve
             "recheck",
             tr("verdict.recheck_title"),
             tr("verdict.recheck_text"),
-            tuple(str(p.get("message", "")) for p in prompts or () if p.get("message")),
+            tuple(text for text in (word(p, app_language()) for p in prompts or ()) if text),
         )
     if status == "flagged":
         return VerdictView("flag", tr("verdict.flag_title"), tr("verdict.flag_text"))

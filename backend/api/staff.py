@@ -9,7 +9,7 @@ import json
 import queue
 import statistics
 from collections.abc import AsyncIterator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi import Path as FastApiPath
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from backend import (
     age_checks,
     audit_policy,
+    evidence_views,
     flags,
     idempotency,
     live,
@@ -32,6 +33,7 @@ from backend import (
 )
 from backend.api.units import settle_passed_trip_app
 from backend.deps import SessionDep, SettingsDep
+from backend.domain import reasons as reason_words
 from backend.models import (
     AgeCheck,
     Evidence,
@@ -75,6 +77,7 @@ from backend.schemas_staff import (
     VersionIn,
 )
 from backend.staff_auth import COOKIE, StaffDep
+from backend.staff_web.i18n import request_language
 from backend.tokens import token_hash
 from backend.weight_learning import STAFF_CONFIRMED_WEIGHT
 
@@ -159,7 +162,12 @@ def _visible(user: StaffUser, store_id: str) -> bool:
     return user.store_id is None or user.store_id == store_id
 
 
-def _summary(session: Session, flag: Flag, currency: str) -> FlagSummary:
+def _worded(reasons: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """The verdict's reasons, each with ``text``: its sentence in the staff member's language."""
+    return [{**r, "text": reason_words.word(r, lang)} for r in reasons if isinstance(r, dict)]
+
+
+def _summary(session: Session, flag: Flag, currency: str, lang: str = "en") -> FlagSummary:
     trip = session.get(Trip, flag.trip_id)
     verdict = session.get(Verdict, flag.verdict_id)
     owner = session.get(StaffUser, flag.owner_id) if flag.owner_id else None
@@ -179,6 +187,7 @@ def _summary(session: Session, flag: Flag, currency: str) -> FlagSummary:
         waiting_s=round((end - flag.opened_at).total_seconds(), 1),
         kind=verdict.kind,
         explanation=str(verdict.document.get("explanation", "")),
+        headline=" ".join(r["text"] for r in _worded(verdict.reasons, lang) if r["text"]),
         total_minor=total,
     )
 
@@ -192,6 +201,7 @@ def _flag_for(session: Session, user: StaffUser, flag_id: int) -> Flag:
 
 @router.get("/flags", response_model=list[FlagSummary])
 def list_flags(
+    request: Request,
     user: StaffDep,
     session: SessionDep,
     settings: SettingsDep,
@@ -206,11 +216,14 @@ def list_flags(
         query = query.where(Flag.store_id == user.store_id)
     order = (Flag.resolved_at.desc(),) if status == "resolved" else (Flag.priority.desc(), Flag.opened_at.asc())
     rows = session.scalars(query.order_by(*order).limit(limit)).all()
-    return [_summary(session, f, settings.currency) for f in rows]
+    lang = request_language(request)
+    return [_summary(session, f, settings.currency, lang) for f in rows]
 
 
 @router.get("/flags/{flag_id}", response_model=FlagDetail)
-def flag_detail(flag_id: RowId, user: StaffDep, session: SessionDep, settings: SettingsDep) -> FlagDetail:
+def flag_detail(
+    flag_id: RowId, request: Request, user: StaffDep, session: SessionDep, settings: SettingsDep
+) -> FlagDetail:
     flag = _flag_for(session, user, flag_id)
     trip = session.get(Trip, flag.trip_id)
     verdict = session.get(Verdict, flag.verdict_id)
@@ -224,19 +237,22 @@ def flag_detail(flag_id: RowId, user: StaffDep, session: SessionDep, settings: S
         .where(FlagEvent.flag_id == flag.id)
         .order_by(FlagEvent.id)
     ).all()
-    summary = _summary(session, flag, settings.currency)
+    lang = request_language(request)
+    summary = _summary(session, flag, settings.currency, lang)
+    refs = [
+        EvidenceRef(evidence_id=e.id, name=e.name, content_type=e.content_type, url=f"/v1/staff/evidence/{e.id}")
+        for e in evidence
+    ]
     return FlagDetail(
         **summary.model_dump(),
-        reasons=verdict.reasons,
+        reasons=_worded(verdict.reasons, lang),
         score=verdict.score,
         audit=verdict.audit,
         verdict=verdict.document,
         basket=trips.trip_out(session, trip, settings.currency).basket,
         scanned=[trips.line_out(line) for line in trips.basket_lines(session, trip, shopper_only=True)],
-        evidence=[
-            EvidenceRef(evidence_id=e.id, name=e.name, content_type=e.content_type, url=f"/v1/staff/evidence/{e.id}")
-            for e in evidence
-        ],
+        evidence=refs,
+        views=evidence_views.flag_views(verdict.document, refs),
         shopper=ShopperSummary(
             trust_score=shopper.trust_score,
             baskets_passed=shopper.baskets_passed,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -18,6 +19,7 @@ from backend.deps import SessionDep, SettingsDep, ShopperDep, bearer_token
 from backend.models import Payment, Refund, Shopper, Store, Trip, utcnow
 from backend.payments import settlement
 from backend.problems import Problem
+from backend.receipts import ReceiptError
 from backend.schemas import ScanBatchIn, ScanBatchOut, ShopperOut, TripIn, TripOut
 from backend.schemas_units import (
     CheckoutIn,
@@ -30,6 +32,8 @@ from backend.schemas_units import (
 )
 from backend.settings import Settings
 from backend.tokens import new_token, token_hash
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["trips"])
 BearerDep = Annotated[str, Depends(bearer_token)]
@@ -186,7 +190,12 @@ def _receipt(request: Request, session: Session, shopper: Shopper, trip_id: str)
     payment = session.scalar(select(Payment).where(Payment.trip_id == trip.id))
     if payment is None or payment.status not in receipt_store.RECEIPTED:
         raise Problem(409, "not-paid", f"the trip is {trip.status}: a receipt exists once it is paid")
-    row = receipt_store.ensure(request.app.state.sessionmaker, trip.id)
+    try:
+        row = receipt_store.ensure(request.app.state.sessionmaker, trip.id)
+    except ReceiptError as exc:  # the catalog's data cannot make a lawful receipt: say so, the money is safe
+        log.error("receipt for trip %s cannot be issued: %s", trip.id, exc)
+        detail = f"the receipt cannot be issued ({exc}): the store must correct its catalog"
+        raise Problem(409, "receipt-unavailable", f"{detail}; the payment is not affected") from exc
     if row is None:
         raise Problem(409, "not-paid", f"the trip is {trip.status}: a receipt exists once it is paid")
     content = row.content

@@ -14,6 +14,7 @@ import re
 import string
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 LOCALES = Path(__file__).parent / "locales"
 LANGUAGES = {"de": "de-DE", "en": "en-GB"}  # language → the locale the page formats with (24-hour clock)
@@ -64,6 +65,19 @@ def from_accept_language(header: str | None) -> str | None:
         if lang in LANGUAGES and q > 0 and (best is None or (q, -index) > (best[0], best[1])):
             best = (q, -index, lang)
     return best[2] if best else None
+
+
+LANG_COOKIE = "basketcheck_lang"
+
+
+def request_language(request: Any) -> str:
+    """The language a staff request gets: ``?lang=``, the remembered cookie, Accept-Language, the store's."""
+    return choose_language(
+        request.query_params.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+        default_language(),
+    )
 
 
 def choose_language(query: str | None, cookie: str | None, accept_language: str | None, default: str) -> str:

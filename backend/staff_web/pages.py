@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from backend.models import StaffUser
 from backend.problems import Problem
 from backend.staff_auth import COOKIE, _session_for
-from backend.staff_web.i18n import LANGUAGES, NAMES, catalog, choose_language, default_language, translate
+from backend.staff_web.i18n import LANG_COOKIE, LANGUAGES, NAMES, catalog, request_language, translate
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -51,14 +51,9 @@ def _signed_in(request: Request, cookie: str | None) -> StaffUser | None:
         return user
 
 
-LANG_COOKIE = "basketcheck_lang"
-
-
 def _page(request: Request, template: str, user: StaffUser | None, **context: object) -> Response:
     query = request.query_params.get("lang")
-    lang = choose_language(
-        query, request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"), default_language()
-    )
+    lang = request_language(request)
 
     def t(key: str, **params: object) -> str:
         return translate(lang, key, **params)

@@ -133,9 +133,17 @@ def test_bind_codes_are_single_use_and_store_bound(client: TestClient, unit: Uni
 def test_recheck_then_fix_then_pass(client: TestClient, unit: UnitActor) -> None:
     headers, trip = shopping(client, COLA_CODE)
     checkout(client, headers, trip, unit.bind_qr())
-    prompt = {"code": "seen_not_scanned", "message": "Scan the Chewing gum in your basket", "gtin14": GUM}
+    prompt = {
+        "code": "unscanned_item",
+        "message": "Please scan 1× Chewing gum: seen in the basket.",
+        "gtin14": GUM,
+        "quantity": 1,
+        "key": "unscanned",
+        "params": {"name": "Chewing gum", "why": "seen"},
+    }
     response = unit.send_verdict(unit.verdict_body(unit.session(), "RECHECK", reasons=[prompt]))
     assert response.json()["trip_status"] == "recheck"
+    # the prompt reaches the app as the unit said it: code, sentence key and its params (the app words it)
     assert client.get(f"/v1/trips/{trip}", headers=headers).json()["prompts"] == [prompt]
     scan(client, headers, trip, GUM_CODE)  # the shopper scans what they forgot
     session = unit.session()

@@ -69,6 +69,7 @@ def evidence_photo() -> tuple[bytes, list[dict[str, object]], dict[str, int]]:
 
 
 def raise_flag(base: str, unit_credentials) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    from validation_unit.basket import WEIGHT_MISMATCH, Reason
     from validation_unit.evidence import weight_trace_png
 
     photo, detections, seen = evidence_photo()
@@ -81,8 +82,9 @@ def raise_flag(base: str, unit_credentials) -> tuple[str, int]:  # type: ignore[
             unit.session(),
             "FLAG",
             attachments={"photo": photo, "weight_trace": chart},
-            reasons=[{"code": "unexplained_weight", "message": "890 g more than scanned: about one unscanned item"}],
-            explanation="890 g more than scanned",
+            # as the unit's decision words it: the dashboard says it in the staff member's language
+            reasons=[Reason.worded(WEIGHT_MISMATCH, "weight_more", grams=890, ask="staff").to_dict()],
+            explanation="The basket weighs 890 g more than the scanned items.",
             detections=detections,
             seen=seen,
             weight={"expected_g": 1580.0, "sigma_g": 14.0, "measured_g": 2470.0, "tare_g": 0.0},
@@ -102,7 +104,7 @@ def test_staff_handle_a_flag_live(browser, live_server, unit_credentials, migrat
     trip, flag_id = raise_flag(base, unit_credentials)
     row = alice.locator(f'#queue tbody tr[data-flag-id="{flag_id}"]')
     row.wait_for(timeout=10_000)  # arrived over the live stream: no reload
-    assert "890 g more than scanned" in row.inner_text()
+    assert "Der Korb wiegt 890 g mehr als die gescannten Artikel" in row.inner_text()
     assert "€" in row.inner_text() and "," in row.inner_text()  # the basket's total the German way: 1,99 €
     assert alice.locator("h1").inner_text() == "Gemeldete Körbe"
     alice.screenshot(path=str(SCREENSHOTS / "staff-queue.png"))
@@ -113,6 +115,10 @@ def test_staff_handle_a_flag_live(browser, live_server, unit_credentials, migrat
     alice.goto(f"{base}/staff/flags/{flag_id}")
     alice.locator("#flag-status").filter(has_text="offen").wait_for()
     alice.locator("#photo-boxes rect").first.wait_for(state="attached")
+    assert (
+        "890 g mehr als die gescannten Artikel: Ein Mitarbeiter prüft den Korb"
+        in alice.locator("#reasons").inner_text()
+    )
     alice.keyboard.press("c")  # claim
     alice.locator("#flag-status").filter(has_text="übernommen von alice").wait_for()
     bob.locator("#flag-status").filter(has_text="übernommen von alice").wait_for(timeout=10_000)  # live

@@ -155,3 +155,19 @@ def test_concurrent_receipts_get_distinct_consecutive_numbers(client: TestClient
     with Session(migrated_engine) as s:
         assert s.scalar(select(func.count(Receipt.id))) == 8
         assert s.scalar(select(Store.last_receipt_number).where(Store.id == "demo")) == 8
+
+
+def test_a_receipt_the_catalog_cannot_make_is_a_clear_409_and_comes_once_fixed(  # type: ignore[no-untyped-def]
+    client: TestClient, unit: UnitActor, migrated_engine
+):
+    headers, trip = paid(client, unit, GUM_CODE)
+    with Session(migrated_engine) as s, s.begin():  # the receipt was not issued, and the catalog went bad meanwhile
+        s.execute(delete(Receipt))
+        s.execute(update(Product).values(vat_rate_bp=25_000))
+    refused = client.get(f"/v1/trips/{trip}/receipt", headers=headers)
+    assert refused.status_code == 409 and refused.json()["type"].endswith("receipt-unavailable")
+    assert "VAT rate" in refused.json()["detail"] and "payment is not affected" in refused.json()["detail"]
+    assert client.get(f"/v1/trips/{trip}/receipt.pdf", headers=headers).status_code == 409
+    with Session(migrated_engine) as s, s.begin():
+        s.execute(update(Product).values(vat_rate_bp=700))
+    assert client.get(f"/v1/trips/{trip}/receipt", headers=headers).status_code == 200

@@ -1,5 +1,6 @@
 """A manager refunds part of a paid basket on the dashboard, in German, in a real browser (Chromium): the
-confirmation, the history row, what is left, and a clear German message for a refund that is too large."""
+confirmation, the history row, what is left, a clear German message for a refund that is too large, and a
+returned bottle given back by line (price and Pfand)."""
 
 from __future__ import annotations
 
@@ -64,11 +65,25 @@ def test_a_manager_refunds_part_of_a_basket_in_german(browser, live_server, unit
     mia.get_by_role("button", name="Erstatten").click()
     error = mia.locator("#refund-error")
     error.filter(has_text="mehr, als bei dieser Zahlung noch erstattet werden kann").wait_for()
+
+    # A returned bottle by line: its price and its Pfand come back (1,99 € + 0,25 €).
+    mia.get_by_label("Zu erstattender Betrag (EUR)").fill("")
+    mia.get_by_label("Stück von Cola 1.5 L zurückgeben").fill("1")
+    mia.get_by_label("Begründung (wird mit der Erstattung gespeichert)").fill("Flasche zurückgebracht")
+    mia.get_by_role("button", name="Erstatten").click()
+    mia.locator("#refundable").filter(has_text="0,29").wait_for(timeout=10_000)
+    assert "1× " in questions[-1] and "Pfand" in questions[-1]
+    mia.locator("#refunds tbody tr").filter(has_text="Flasche zurückgebracht").filter(has_text="2,24").wait_for()
+    mia.get_by_label("Zu erstattender Betrag (EUR)").fill("0,10")
+    mia.locator("#trip-items input.give-back").first.fill("1")
+    mia.get_by_role("button", name="Erstatten").click()
+    error.filter(has_text="Entweder einen Betrag oder zurückgegebene Artikel").wait_for()
     mia.screenshot(path=str(SCREENSHOTS / "staff-refund.png"), full_page=True)  # for the README
 
     with Session(migrated_engine) as s:
         payment = s.scalar(select(Payment).where(Payment.trip_id == trip))
         refunds = s.scalars(select(Refund).where(Refund.trip_id == trip)).all()
         assert payment is not None and payment.status == "partially_refunded"
-        assert [(r.amount_minor, r.status, r.reason) for r in refunds] == [(100, "done", "Dose eingedellt")]
-    assert live_server.app.state.payment_provider.refunded(payment.provider_ref) == 100
+        done = sorted((r.amount_minor, r.status, r.reason) for r in refunds)
+        assert done == [(100, "done", "Dose eingedellt"), (224, "done", "Flasche zurückgebracht")]
+    assert live_server.app.state.payment_provider.refunded(payment.provider_ref) == 324

@@ -148,3 +148,24 @@ def test_live_events_reach_a_subscriber(app, live_server, unit_credentials) -> N
         with EventListener(staff, "flag") as listener, httpx.Client(base_url=live_server.url, timeout=10) as http:
             flagged_trip(http, UnitActor(http, unit_credentials))  # type: ignore[arg-type]
     assert listener.seen == ["event: flag"]
+
+
+def test_reasons_are_worded_in_the_staff_members_language(client: TestClient, unit: UnitActor) -> None:
+    checked_out_trip(client, unit, COLA_CODE)
+    said = {
+        "code": "weight_mismatch",
+        "message": "The basket weighs 890 g more than the scanned items: a staff member will check.",
+        "key": "weight_more",
+        "params": {"grams": 890, "ask": "staff"},
+    }
+    body = unit.verdict_body(unit.session(), "FLAG", reasons=[said, {"code": "test", "message": "old words"}])
+    flag_id = unit.send_verdict(body).json()["flag_id"]
+    staff_login(client, "alice")
+    german = "Der Korb wiegt 890 g mehr als die gescannten Artikel: Ein Mitarbeiter prüft den Korb."
+    detail = client.get(f"/v1/staff/flags/{flag_id}", headers={"Accept-Language": "de-DE,de;q=0.9"}).json()
+    assert [r["text"] for r in detail["reasons"]] == [german, "old words"]
+    assert detail["reasons"][0]["message"] == said["message"]  # the unit's signed words are kept as they were
+    queue = client.get("/v1/staff/flags", headers={"Accept-Language": "de"}).json()
+    assert queue[0]["headline"] == f"{german} old words"
+    english = client.get(f"/v1/staff/flags/{flag_id}?lang=en").json()
+    assert english["reasons"][0]["text"] == said["message"]

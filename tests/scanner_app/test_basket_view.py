@@ -89,3 +89,26 @@ def test_verdict_view_speaks_the_apps_language(monkeypatch: pytest.MonkeyPatch) 
     assert verdict_view("paid").title.startswith("Alles in Ordnung")
     monkeypatch.setenv(LANG_ENV, "en")
     assert "ID" in verdict_view("age_check").message
+
+
+def test_recheck_prompts_are_worded_in_the_apps_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner_app.app_i18n import LANG_ENV
+
+    prompts = [
+        {
+            "code": "weight_mismatch",
+            "message": "The basket weighs 1,890 g more …",
+            "key": "weight_more",
+            "params": {"grams": 1890, "ask": "check_scanned"},
+        },
+        {"code": "old_unit", "message": "Scan the gum"},  # an older unit: no key, its own words
+    ]
+    monkeypatch.setenv(LANG_ENV, "de")
+    german = verdict_view("recheck", prompts).prompts
+    assert german == (
+        "Der Korb wiegt 1.890 g mehr als die gescannten Artikel: "
+        "Bitte prüfen Sie, ob jeder Artikel darin gescannt ist.",
+        "Scan the gum",
+    )
+    monkeypatch.setenv(LANG_ENV, "en")
+    assert verdict_view("recheck", prompts).prompts[0].startswith("The basket weighs 1,890 g more than the scanned")

@@ -16,36 +16,146 @@ document.addEventListener("DOMContentLoaded", () => {
     errorBox.hidden = !message;
   }
 
-  function drawPhoto() {
-    const photo = flag.evidence.find((e) => e.name === "photo");
-    $("photo").hidden = !photo;
-    $("no-photo").hidden = Boolean(photo);
-    if (!photo) return;
-    const img = $("photo-img");
-    const boxes = $("photo-boxes");
-    img.onload = () => {
-      boxes.setAttribute("viewBox", `0 0 ${img.naturalWidth} ${img.naturalHeight}`);
-      boxes.replaceChildren();
-      for (const d of flag.verdict.detections || []) {
-        const [x1, y1, x2, y2] = d.box;
-        const unexpected = d.gtin14 === null || !flag.scanned.some((l) => l.gtin14 === d.gtin14);
-        const group = staff.svg("g", { class: unexpected ? "box unexpected" : "box" });
-        group.append(staff.svg("rect", { x: x1, y: y1, width: x2 - x1, height: y2 - y1 }));
-        const label = staff.svg("text", { x: x1 + 4, y: Math.max(y1 - 6, 14) });
-        label.textContent = `${d.label} ${Math.round(d.confidence * 100)}%`;
-        group.append(label);
-        boxes.append(group);
-      }
-    };
-    if (img.dataset.src !== photo.url) { img.dataset.src = photo.url; img.src = photo.url; }
+  // The cameras' views (#17): one panel each, with its own photo, boxes and zoom; tabs switch between them.
+  // The primary view (a one-camera unit's only one) keeps the ids photo-viewport, photo-img, photo-boxes.
+  const LABEL_PX = 20;  // box labels on screen at full size: readable on a tablet, whatever the photo's resolution
+  let views = [];       // [{ view, panel, tab, viewport, img, boxes, zoomer }]
+  let viewsKey = null;
+  let selected = null;  // the camera shown
+
+  const cameraName = (camera) => staff.t(`camera.${camera}`, {}, camera);
+  const suffix = (v) => (v.view.primary ? "" : `-${v.view.camera}`);
+  const current = () => views.find((v) => v.view.camera === selected) || null;
+
+  function downText(view) {
+    return staff.t("flag.camera_down", { camera: cameraName(view.camera).toLocaleLowerCase(staff.locale()),
+      problem: view.problem || staff.t("flag.camera_no_picture") });
   }
+
+  // Labels and lines in the photo's own pixels, so they come out the same size on screen for every camera;
+  // they grow slower than the photo when zoomed, so a close look shows the goods, not only the names.
+  function fitLabels(v) {
+    if (!v.img || !v.img.naturalWidth || !v.viewport.clientWidth) return;
+    const perPx = v.img.naturalWidth / v.viewport.clientWidth, scale = v.zoomer.scale;
+    v.boxes.style.setProperty("--label-size", `${(LABEL_PX * perPx / Math.sqrt(scale)).toFixed(1)}px`);
+    v.boxes.style.setProperty("--box-stroke", `${(3 * perPx / Math.sqrt(scale)).toFixed(1)}`);
+  }
+
+  function drawBoxes(v) {
+    const img = v.img, boxes = v.boxes;
+    boxes.setAttribute("viewBox", `0 0 ${img.naturalWidth} ${img.naturalHeight}`);
+    boxes.replaceChildren();
+    const label = LABEL_PX * img.naturalWidth / (v.viewport.clientWidth || img.naturalWidth);
+    for (const d of v.view.detections) {
+      const [x1, y1, x2, y2] = d.box;
+      const unexpected = d.gtin14 === null || !flag.scanned.some((l) => l.gtin14 === d.gtin14);
+      const group = staff.svg("g", { class: unexpected ? "box unexpected" : "box" });
+      group.append(staff.svg("rect", { x: x1, y: y1, width: x2 - x1, height: y2 - y1 }));
+      // Above the box, or inside it at the photo's top edge.
+      const text = staff.svg("text", { x: x1 + 4, y: y1 - 6 >= label ? y1 - 6 : y1 + label + 2 });
+      text.textContent = `${d.label} ${Math.round(d.confidence * 100)}%`;
+      group.append(text);
+      boxes.append(group);
+    }
+    fitLabels(v);
+  }
+
+  function thumbnail(v) {
+    const canvas = v.tab.querySelector("canvas");
+    if (!canvas || !v.img.naturalWidth) return;
+    canvas.width = 96;
+    canvas.height = Math.round(96 * v.img.naturalHeight / v.img.naturalWidth);
+    canvas.getContext("2d").drawImage(v.img, 0, 0, canvas.width, canvas.height);
+  }
+
+  function select(camera, focus) {
+    selected = camera;
+    for (const v of views) {
+      const on = v.view.camera === camera;
+      v.panel.hidden = !on;
+      v.tab.setAttribute("aria-selected", String(on));
+      v.tab.tabIndex = on ? 0 : -1;
+      if (on && focus) v.tab.focus();
+    }
+    const v = current();
+    for (const id of ["zoom-in", "zoom-out", "zoom-reset"]) $(id).disabled = !(v && v.zoomer);
+    if (v && v.zoomer) { v.zoomer.refresh(); fitLabels(v); }
+    $("zoom-level").textContent = `${staff.number((v && v.zoomer ? v.zoomer.scale : 1) * 100)} %`;
+  }
+
+  function buildView(view, index, all) {
+    const v = { view, img: null, boxes: null, viewport: null, zoomer: null };
+    const id = suffix(v);
+    v.panel = staff.el("div", { class: "view", id: `view-panel-${view.camera}`, "data-camera": view.camera });
+    v.panel.setAttribute("role", "tabpanel");
+    v.panel.setAttribute("aria-labelledby", `view-tab-${view.camera}`);
+    v.tab = staff.el("button", { type: "button", class: "view-tab", id: `view-tab-${view.camera}`, "data-camera": view.camera });
+    v.tab.setAttribute("role", "tab");
+    v.tab.setAttribute("aria-controls", v.panel.id);
+    v.tab.append(view.url ? staff.el("canvas", { class: "thumb" }) : staff.el("span", { class: "thumb down" }, "⚠"),
+      staff.el("span", { class: "name" }, cameraName(view.camera)));
+    if (!view.ok || !view.url) {
+      const note = staff.el("p", { class: view.url ? "view-problem" : "view-down" }, downText(view));
+      note.setAttribute("role", "status");
+      v.panel.append(note);
+      v.tab.append(staff.el("span", { class: "visually-hidden" }, ` — ${downText(view)}`));
+    }
+    if (index < 8) v.tab.append(" ", staff.el("kbd", {}, String(index + 1)));
+    if (view.url) {
+      v.viewport = staff.el("div", { class: "viewport", id: `photo-viewport${id}` });
+      const frame = staff.el("div", { class: "frame", id: `photo-frame${id}` });
+      v.img = staff.el("img", { id: `photo-img${id}`, alt: all.length === 1
+        ? staff.t("flag.photo_alt") : staff.t("flag.view_alt", { camera: cameraName(view.camera) }) });
+      v.boxes = staff.svg("svg", { id: `photo-boxes${id}`, class: "boxes", "aria-hidden": "true" });
+      frame.append(v.img, v.boxes);
+      v.viewport.append(frame);
+      v.panel.append(v.viewport);
+      v.zoomer = zoom.attach(v.viewport, frame, (scale) => {
+        fitLabels(v);
+        if (selected === view.camera) $("zoom-level").textContent = `${staff.number(scale * 100)} %`;
+      });
+      v.img.onload = () => { drawBoxes(v); thumbnail(v); };
+      v.img.src = view.url;
+    }
+    v.tab.addEventListener("click", () => select(view.camera));
+    return v;
+  }
+
+  function drawPhoto() {
+    const shown = flag.views || [];
+    $("photo").hidden = !shown.length;
+    $("no-photo").hidden = Boolean(shown.length);
+    const key = JSON.stringify(shown.map((w) => [w.camera, w.url, w.ok, w.problem]));
+    if (key === viewsKey) return;  // a reload of the same flag keeps each view's zoom
+    viewsKey = key;
+    views = shown.map(buildView);
+    $("views").replaceChildren(...views.map((v) => v.tab));
+    $("views").hidden = views.length < 2;
+    $("view-panels").replaceChildren(...views.map((v) => v.panel));
+    const primary = views.find((v) => v.view.primary) || views[0];
+    if (primary) select(views.some((v) => v.view.camera === selected) ? selected : primary.view.camera);
+  }
+
+  function selectNth(n) {
+    if (views[n]) select(views[n].view.camera, document.activeElement && document.activeElement.closest(".views"));
+  }
+
+  // Arrow keys, Home and End move between the tabs (the WAI-ARIA tabs pattern).
+  $("views").addEventListener("keydown", (event) => {
+    const at = views.findIndex((v) => v.view.camera === selected);
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: views.length - 1 }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    event.stopPropagation();
+    select(views[(to + views.length) % views.length].view.camera, true);
+  });
 
   function toggleBoxes() {
     const button = $("toggle-boxes");
     const on = button.getAttribute("aria-pressed") !== "true";
     button.setAttribute("aria-pressed", String(on));
     button.querySelector("span").textContent = staff.t(on ? "flag.boxes_on" : "flag.boxes_off");
-    $("photo-boxes").style.display = on ? "" : "none";
+    $("photo").classList.toggle("boxes-off", !on);
   }
 
   function drawWeight() {
@@ -116,8 +226,9 @@ document.addEventListener("DOMContentLoaded", () => {
     $("flag-summary").textContent = staff.t("flag.summary", { unit: flag.unit_id || "—",
       waiting: staff.duration(flag.waiting_s), total: staff.money(flag.total_minor), priority: flag.priority }) +
       (flag.audit ? staff.t("flag.audit") : "");
+    // Each reason as the server worded it in the page's language (``text``); older verdicts: the unit's words.
     $("reasons").replaceChildren(...(flag.reasons.length ? flag.reasons : [{ message: flag.explanation }])
-      .map((r) => staff.el("li", {}, r.message)));
+      .map((r) => staff.el("li", {}, r.text || r.message)));
     const s = flag.shopper;
     $("shopper").textContent = staff.t("flag.shopper_line", { trust: staff.number(s.trust_score * 100),
       passed: s.baskets_passed, flagged: s.baskets_flagged, since: staff.date(s.member_since) });
@@ -184,22 +295,18 @@ document.addEventListener("DOMContentLoaded", () => {
   $("claim").addEventListener("click", () => act("claim", {}));
   $("release").addEventListener("click", () => act("release", {}));
   $("toggle-boxes").addEventListener("click", toggleBoxes);
-  const zoomer = zoom.attach($("photo-viewport"), $("photo-frame"),
-    (scale) => {
-      $("zoom-level").textContent = `${staff.number(scale * 100)} %`;
-      // Labels grow slower than the photo, so a close look shows the goods, not only the names.
-      $("photo-boxes").style.setProperty("--label-size", `${(22 / Math.sqrt(scale)).toFixed(1)}px`);
-    });
-  $("zoom-in").addEventListener("click", zoomer.in);
-  $("zoom-out").addEventListener("click", zoomer.out);
-  $("zoom-reset").addEventListener("click", zoomer.reset);
+  const zoomed = (action) => () => { const v = current(); if (v && v.zoomer) v.zoomer[action](); };
+  $("zoom-in").addEventListener("click", zoomed("in"));
+  $("zoom-out").addEventListener("click", zoomed("out"));
+  $("zoom-reset").addEventListener("click", zoomed("reset"));
   staff.shortcuts({
     c: () => $("claim").disabled || act("claim", {}),
     r: () => $("release").disabled || act("release", {}),
     b: toggleBoxes,
-    "+": zoomer.in,
-    "-": zoomer.out,
-    "0": zoomer.reset,
+    "+": zoomed("in"),
+    "-": zoomed("out"),
+    "0": zoomed("reset"),
+    ...Object.fromEntries([1, 2, 3, 4, 5, 6, 7, 8].map((n) => [String(n), () => selectNth(n - 1)])),
     a: () => chooseResolution("approve"),
     m: () => chooseResolution("add_items"),
     x: () => chooseResolution("remove_items"),

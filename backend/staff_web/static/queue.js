@@ -9,7 +9,7 @@ document.addEventListener("DOMContentLoaded", () => {
   let selected = 0;
 
   function row(flag, index) {
-    const link = staff.el("a", { href: `/staff/flags/${flag.flag_id}` }, flag.explanation || flag.kind);
+    const link = staff.el("a", { href: `/staff/flags/${flag.flag_id}` }, flag.headline || flag.explanation || flag.kind);
     const tr = staff.el("tr", { class: index === selected ? "selected" : "", "data-flag-id": flag.flag_id },
       staff.el("td", {}, String(flag.priority)),
       staff.el("td", { class: "waiting", "data-waiting": flag.waiting_s }, staff.duration(flag.waiting_s)),
@@ -32,7 +32,7 @@ document.addEventListener("DOMContentLoaded", () => {
     loadedAt = Date.now();
     if (known !== null) {
       const fresh = flags.filter((f) => !known.has(f.flag_id));
-      for (const f of fresh) staff.announce(staff.t("queue.announce", { unit: f.unit_id, explanation: f.explanation }));
+      for (const f of fresh) staff.announce(staff.t("queue.announce", { unit: f.unit_id, explanation: f.headline || f.explanation }));
       if (fresh.length) staff.toast(fresh.length > 1 ? staff.t("queue.new_many", { count: fresh.length }) : staff.t("queue.new_one"));
     }
     known = new Set(flags.map((f) => f.flag_id));

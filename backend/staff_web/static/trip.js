@@ -1,5 +1,5 @@
 // One trip's payment: what was held, charged and refunded, every refund or void (who, when, why), and for
-// managers the refund/void form (amount or everything left, a reason, a confirmation, one Idempotency-Key per
+// managers the refund/void form (pieces of lines, an amount or everything left, a reason, a confirmation, one Idempotency-Key per
 // attempt so a retry never refunds twice).
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
@@ -31,6 +31,17 @@ document.addEventListener("DOMContentLoaded", () => {
     return Number(match[1]) * 100 + Number((match[2] || "0").padEnd(2, "0"));
   }
 
+  // A line's "give back" field: how many of its pieces the shopper returns (0 = none).
+  // `typed` is what the manager had entered before a refresh (a refund event re-renders the table).
+  function giveBack(line, typed) {
+    const input = staff.el("input", { type: "number", min: "0", max: String(line.quantity), step: "1", value: "0",
+      inputMode: "numeric", class: "give-back", "data-line-key": line.line_key, "data-name": line.name });
+    if (typed !== undefined) input.value = typed;
+    input.setAttribute("aria-label", staff.t("trip.give_back_label", { name: line.name }));
+    input.addEventListener("input", () => { refundKey = null; });
+    return input;
+  }
+
   function render() {
     const payment = view.payment_status;
     $("trip-status").textContent = staff.t("trip.summary", {
@@ -44,9 +55,15 @@ document.addEventListener("DOMContentLoaded", () => {
     $("refunded").textContent = staff.money(view.refunded_minor);
     $("pending").textContent = staff.money(view.pending_minor);
     $("refundable").textContent = staff.money(view.refundable_minor);
+    // Managers can give back pieces of a line (refunded with their price and deposit) instead of an amount.
+    const byLine = Boolean(form) && !view.voidable && view.refundable_minor > 0;
+    $("give-back-col").hidden = !byLine;
+    const typed = new Map([...document.querySelectorAll("#trip-items input.give-back")]
+      .map((input) => [input.dataset.lineKey, input.value]));
     document.querySelector("#trip-items tbody").replaceChildren(...view.lines.map((l) => staff.el("tr", {},
       staff.el("th", { scope: "row" }, l.name), staff.el("td", {}, String(l.quantity)),
-      staff.el("td", {}, staff.money(l.total_minor)))));
+      staff.el("td", {}, staff.money(l.total_minor)),
+      ...(byLine ? [staff.el("td", {}, giveBack(l, typed.get(l.line_key)))] : []))));
     $("no-refunds").hidden = view.refunds.length > 0;
     document.querySelector("#refunds tbody").replaceChildren(...view.refunds.map((r) => staff.el("tr",
       { "data-refund-id": r.refund_id, class: r.status === "failed" ? "mismatch" : "" },
@@ -81,13 +98,26 @@ document.addEventListener("DOMContentLoaded", () => {
       show($("refund-error"), "");
       const reason = $("refund-reason").value.trim();
       const amount = view.voidable ? null : parseAmount($("refund-amount").value);
+      const pieces = view.voidable ? [] : [...document.querySelectorAll("#trip-items input.give-back")]
+        .map((input) => ({ input, quantity: Number(input.value || "0") }))
+        .filter((p) => p.quantity !== 0);
+      const badPiece = pieces.find((p) => !Number.isInteger(p.quantity) || p.quantity < 0 || p.quantity > Number(p.input.max));
+      if (badPiece) { show($("refund-error"), staff.t("trip.bad_pieces", { max: badPiece.input.max })); badPiece.input.focus(); return; }
       if (Number.isNaN(amount)) { show($("refund-error"), staff.t("trip.bad_amount")); $("refund-amount").focus(); return; }
+      if (pieces.length && amount !== null) { show($("refund-error"), staff.t("trip.amount_or_items")); $("refund-amount").focus(); return; }
       if (!reason) { show($("refund-error"), staff.t("trip.need_reason")); $("refund-reason").focus(); return; }
-      const shown = staff.money(view.voidable ? view.authorized_minor : amount === null ? view.refundable_minor : amount);
-      const question = staff.t(view.voidable ? "trip.confirm_void" : "trip.confirm_refund", { amount: shown });
+      let question;
+      if (pieces.length) {
+        const items = pieces.map((p) => `${p.quantity}× ${p.input.dataset.name}`).join(", ");
+        question = staff.t("trip.confirm_lines", { items });
+      } else {
+        const shown = staff.money(view.voidable ? view.authorized_minor : amount === null ? view.refundable_minor : amount);
+        question = staff.t(view.voidable ? "trip.confirm_void" : "trip.confirm_refund", { amount: shown });
+      }
       if (!window.confirm(question)) return;
       const body = { reason };
-      if (amount !== null) body.amount_minor = amount;
+      if (pieces.length) body.lines = pieces.map((p) => ({ line_key: p.input.dataset.lineKey, quantity: p.quantity }));
+      else if (amount !== null) body.amount_minor = amount;
       refundKey = refundKey || crypto.randomUUID();
       $("refund-submit").disabled = true;
       try {

@@ -1,4 +1,4 @@
-// Zoom and pan for the evidence photo: wheel, pinch (two fingers), click, drag, and buttons/keys.
+// Zoom and pan for an evidence photo (one per camera view): wheel, pinch (two fingers), click, drag, and buttons/keys.
 // The frame (photo + box overlay) is scaled inside a clipping viewport, so the boxes and their labels grow with
 // the photo. The scale is kept on the viewport as data-scale (read by the browser test and by screen readers
 // through the level text).
@@ -95,6 +95,7 @@ const zoom = (() => {
       in: () => zoomAt(scale * 1.5, ...centre()),
       out: () => zoomAt(scale / 1.5, ...centre()),
       reset: () => zoomAt(1, 0, 0),
+      refresh: apply,  // after the viewport was hidden (another camera's view shown) and is shown again
       get scale() { return scale; },
     };
   }
