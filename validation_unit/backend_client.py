@@ -148,6 +148,7 @@ class VerdictSender:
         self._thread = threading.Thread(target=self._run, name="verdict-sender", daemon=True)
         self.sent = 0
         self.failed = 0
+        self.retries = 0  # transient failures retried (the backend down, a 5xx, a 429)
         self.last_error = ""
 
     def start(self) -> VerdictSender:
@@ -183,6 +184,7 @@ class VerdictSender:
                         if self.on_result:
                             self.on_result(item.document, None, str(exc))
                         break
+                    self.retries += 1
                     log.warning("verdict %s: %s; retrying in %.1f s", item.document["verdict_id"], exc, delay)
                     time.sleep(delay)
                     delay = min(delay * 2, 5.0)

@@ -52,8 +52,13 @@ def explain(runner: UnitRunner) -> str:
     outcome = runner.station.last_outcome
     if outcome is None:
         return "no decision"
-    d = outcome.decision
-    return f"{d.kind}: {d.explanation}; reasons {[(r.code, r.message) for r in d.reasons]}; weight {outcome.weight}"
+    d, m, sender = outcome.decision, runner.station.machine, runner.sender
+    return (
+        f"{d.kind}: {d.explanation}; reasons {[(r.code, r.message) for r in d.reasons]}; weight {outcome.weight}; "
+        f"outcome attempt {outcome.attempt} committed {outcome.committed}; machine {m.phase} attempt {m.attempt} "
+        f"committed {m.committed_attempt} trace tail {m.trace[-5:]}; sender sent {sender.sent} "
+        f"retries {sender.retries} failed {sender.failed} pending {sender.pending()}"
+    )
 
 
 def assert_paid_once(shopper: Shopper, engine: Any, basket_total: int, timeout: float = 30.0) -> dict[str, Any]:
@@ -106,7 +111,11 @@ def test_the_backend_killed_during_checkout_and_restarted_still_charges_once(
     backend.kill()
     if kill_when == "verdict_shown":
         station.clear()  # the shopper lifts the basket: the unit commits the PASS, to a dead backend
-        wait_for(lambda: any("retrying" in r.getMessage() for r in caplog.records), 20, "the VerdictSender to retry")
+        try:
+            wait_for(lambda: runner.sender.retries > 0, 20, "the VerdictSender to retry")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; {explain(runner)}") from None
+        assert any("retrying" in r.getMessage() for r in caplog.records)  # and the unit's log says so
     else:
         wait_for(lambda: runner.station.health()["backend"] != "ok", 20, "the unit to notice the backend is gone")
         time.sleep(1.0)
