@@ -172,7 +172,8 @@ def test_calibrate_command_writes_a_file_that_weighs_right(
     with FirmwareScale.open(device.port, calibration_path=path) as sc:
         sc.wait_for(lambda r: r.stable and r.grams == 0.0, 5)
         scene.place(PlacedItem(0, "product", "x", 4321.0, 100, 333))
-        r = sc.wait_for(lambda r: r.stable and (r.grams or 0) > 4000, 5)
+        # at rest (a dynamic estimate while the tray still rings may be 1 e off: that is its promise, not this one's)
+        r = sc.wait_for(lambda r: r.stable and r.settled_by != "dynamic" and (r.grams or 0) > 4000, 5)
     assert r.grams == 4320.0
     assert len(cal.cells) == 4
 
