@@ -73,8 +73,25 @@ def configure(parser: argparse.ArgumentParser, visions: tuple[str, ...] = ("mode
     parser.add_argument(
         "--replay",
         type=Path,
+        action="append",
         default=None,
-        help="decide the observations of a --record file again (fusion only, seconds; with --config's policy)",
+        help="decide the observations of a --record file again (fusion only, seconds; with --config's policy); "
+        "give it several times to score several suites in one run",
+    )
+    parser.add_argument(
+        "--decider",
+        choices=("cascade", "model", "both"),
+        default=None,
+        help="the decider (default: the policy's, cascade): the rule cascade, the probability model, or both "
+        "side by side (with --replay)",
+    )
+    parser.add_argument(
+        "--fit-camera",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="with --replay: fit the model's camera likelihoods from the recorded observations and write them to "
+        "FILE (then set [policy] camera_calibration, or copy it over validation_unit/fusion/camera_calibration.json)",
     )
 
 
@@ -241,22 +258,67 @@ def _products(catalog: Any) -> dict[str, Product]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from validation_unit.fusion import decide
 
-    if getattr(args, "replay", None) is not None:
-        from hardware_sim.catalog import load_demo_catalog
+    if getattr(args, "replay", None):
+        return _run_replays(args)
+    if getattr(args, "decider", None) == "both":
+        from backend.cli import CliError
 
-        try:
-            rows = bench_replay.replay(args.replay, _policy(args), _products(load_demo_catalog()))
-        except bench_replay.ReplayError as exc:
-            from backend.cli import CliError
-
-            raise CliError(str(exc), 2) from None
-        figures = score(rows)
-        figures["baskets"] = len(rows)
-        figures["replayed"] = str(args.replay)
-        if args.details:
-            figures["details"] = rows
-        return figures
+        raise CliError("--decider both compares recorded observations: use it with --replay", 2)
     return _run_live(args, decide)
+
+
+def _deciders(args: argparse.Namespace) -> list[Any]:
+    """The policies to decide with: the config's, or with ``--decider``'s decider (both: cascade, then model)."""
+    import dataclasses
+
+    policy = _policy(args)
+    chosen = getattr(args, "decider", None)
+    names = ["cascade", "model"] if chosen == "both" else [chosen] if chosen else [policy.decision]
+    return [dataclasses.replace(policy, decision=name) for name in names]
+
+
+def _run_replays(args: argparse.Namespace) -> dict[str, Any]:
+    """``--replay`` (once or per suite): the recorded observations decided again, per decider; or the camera's
+    likelihoods fitted from them (``--fit-camera``)."""
+    from backend.cli import CliError
+    from hardware_sim.catalog import load_demo_catalog
+    from validation_unit.fusion.camera import CalibrationError, fit
+
+    products = _products(load_demo_catalog())
+    paths: list[Path] = args.replay if isinstance(args.replay, list) else [args.replay]
+    fit_camera: Path | None = getattr(args, "fit_camera", None)
+    details = bool(getattr(args, "details", False))
+    if fit_camera is not None:
+        try:
+            rows = [row for path in paths for row in bench_replay.read(path)]
+            calibration = fit(rows, products, source=", ".join(p.name for p in paths))
+        except (bench_replay.ReplayError, CalibrationError) as exc:
+            raise CliError(str(exc), 2) from None
+        fit_camera.parent.mkdir(parents=True, exist_ok=True)
+        fit_camera.write_text(calibration.to_json() + "\n", encoding="utf-8")
+        _progress(f"decision: camera likelihoods fitted on {calibration.baskets} baskets, written to {fit_camera}")
+        return {"fitted": str(fit_camera), "baskets": calibration.baskets, "source": calibration.source}
+    policies = _deciders(args)
+    suites: dict[str, Any] = {}
+    for path in paths:
+        per_decider: dict[str, Any] = {}
+        for policy in policies:
+            try:
+                rows = bench_replay.replay(path, policy, products)
+            except (bench_replay.ReplayError, CalibrationError) as exc:
+                raise CliError(str(exc), 2) from None
+            figures = score(rows)
+            figures["baskets"] = len(rows)
+            if details:
+                figures["details"] = rows
+            per_decider[policy.decision] = figures
+        suites[str(path)] = per_decider if len(policies) > 1 else next(iter(per_decider.values()))
+    if len(suites) == 1 and len(policies) == 1:
+        figures = next(iter(suites.values()))
+        figures["replayed"] = str(paths[0])
+        figures["decider"] = policies[0].decision
+        return dict(figures)
+    return {"replayed": suites, "deciders": [p.decision for p in policies]}
 
 
 def _run_live(args: argparse.Namespace, decide: Any) -> dict[str, Any]:
@@ -273,7 +335,7 @@ def _run_live(args: argparse.Namespace, decide: Any) -> dict[str, Any]:
     model = args.model or Path(__file__).resolve().parent.parent / "vision" / "models"
     detector: Any = Detector.from_path(model, variant=args.variant, threads=2)
     quiet_opencv()
-    policy = _policy(args)
+    policy = _deciders(args)[0]  # --decider overrides the config's
     results: list[dict[str, Any]] = []
     from hardware_sim.views import parse_cameras
 

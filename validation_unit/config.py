@@ -146,6 +146,20 @@ class PolicyConfig(_Section):
     corroborate_fit: float = Field(default=_POLICY.corroborate_fit, gt=0.0, le=10.0)
     sigma_floor_g: float = Field(default=_POLICY.sigma_floor_g, ge=0.0, le=1000.0)
     basket_types: list[BasketTypeConfig] | None = None
+    # The decider: "cascade" (the rules above) or "model" (one probability model; the three keys below).
+    decision: Literal["cascade", "model"] = "cascade"
+    pass_probability: float = Field(default=_POLICY.pass_probability, gt=0.5, lt=1.0)
+    prior_not_as_scanned: float = Field(default=_POLICY.prior_not_as_scanned, gt=0.0, lt=0.5)
+    # the camera's fitted likelihoods (`basketcheck bench decision --replay obs.jsonl --fit-camera FILE`);
+    # unset: the one shipped for the shipped detector
+    camera_calibration: Path | None = None
+
+    @field_validator("camera_calibration")
+    @classmethod
+    def _readable_calibration(cls, path: Path | None) -> Path | None:
+        if path is not None and path.is_absolute():
+            _check_calibration(path)
+        return path
 
     @model_validator(mode="after")
     def _order(self) -> PolicyConfig:
@@ -203,7 +217,9 @@ class UnitConfig(_Section):
         return [CameraEntry(id="top", url=self.camera.url)] if self.camera.url else []
 
     def to_policy(self, scale_e_g: float = 5.0) -> Policy:
-        fields = self.policy.model_dump(exclude={"basket_types"})
+        fields = self.policy.model_dump(exclude={"basket_types", "camera_calibration"})
+        if self.policy.camera_calibration is not None:
+            fields["camera_calibration"] = str(self.policy.camera_calibration)
         if self.policy.basket_types is not None:
             fields["basket_types"] = tuple(BasketType(b.name, b.tare_g, b.tare_sd_g) for b in self.policy.basket_types)
         return Policy(scale_e_g=scale_e_g, **fields)
@@ -252,4 +268,22 @@ def load_config(path: Path | None) -> UnitConfig:
     }
     if scale:
         config = config.model_copy(update={"scale": config.scale.model_copy(update=scale)})
+    calibration = config.policy.camera_calibration
+    if calibration is not None and not calibration.is_absolute():
+        calibration = path.parent / calibration
+        _check_calibration(calibration, f"{path}: policy.camera_calibration: ")
+        policy = config.policy.model_copy(update={"camera_calibration": calibration})
+        config = config.model_copy(update={"policy": policy})
     return config
+
+
+def _check_calibration(path: Path, where: str = "") -> None:
+    """A camera calibration named in the config must load now, not at the first basket."""
+    from validation_unit.fusion.camera import Calibration, CalibrationError
+
+    try:
+        Calibration.load(path)
+    except CalibrationError as exc:
+        if where:
+            raise ConfigError(f"{where}{exc}") from None
+        raise ValueError(str(exc)) from None

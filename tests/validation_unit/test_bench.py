@@ -110,7 +110,7 @@ def test_a_short_benchmark_run_through_the_real_station(tmp_path: Path) -> None:
     assert all(r["fused"] in ("PASS", "RECHECK", "FLAG") for r in figures["details"])
     assert figures["fused"]["time_to_verdict_ms"]["p50"] is not None
     # The recorded observations decided again offline give the same verdicts in every mode.
-    replayed = bench.run(argparse.Namespace(replay=record, config=None, details=True))
+    replayed = bench.run(argparse.Namespace(replay=[record], config=None, details=True))
     for live, again in zip(figures["details"], replayed["details"], strict=True):
         assert [live[m] for m in bench.MODES] == [again[m] for m in bench.MODES], live["scenario"]
         assert again["ms"] == live["ms"]
@@ -155,3 +155,71 @@ def test_the_cameras_benchmark_runs_oracle_then_model_on_three_cameras(monkeypat
     assert figures["cameras"] == ["top", "left", "right"] and set(figures) == {"cameras", "oracle", "model"}
     bench_cameras.run(parser.parse_args(["--vision", "oracle", "--cameras", "top,left"]))
     assert calls[-1] == ("oracle", "top,left")
+
+
+def _recorded(tmp_path: Path) -> Path:
+    """A tiny --record file: an honest basket and one with an unscanned bread, both with the truth."""
+    from validation_unit import bench_replay
+    from validation_unit.basket import ExpectedBasket, ExpectedLine, SeenObject, VisionObservation, WeightObservation
+
+    cola = ExpectedLine("04006381001014", "Fizz Cola 0.33 L can", 2, 345.0, 3.0)
+    expected = ExpectedBasket("t", 1, (cola,))
+    seen = tuple(SeenObject(cola.gtin14, "cola", 0.95, (10.0 * i, 0.0, 10.0 * i + 9, 9.0)) for i in range(2))
+    tare = 0.0  # no basket: the tray alone
+    rows = []
+    for category, extra_g, extra_seen, placed in (
+        ("honest", 0.0, (), {cola.gtin14: 2}),
+        ("unscanned", 345.0, (SeenObject(cola.gtin14, "cola", 0.9, (40.0, 0.0, 49.0, 9.0)),), {cola.gtin14: 3}),
+    ):
+        weight = WeightObservation(tare + 690.0 + extra_g, 2.5)
+        vision = VisionObservation(seen + extra_seen, basket_type="none", basket_tare_g=0.0)
+        rows.append(
+            {
+                **row(category, "PASS"),
+                "observation": bench_replay.observation(expected, weight, vision),
+                "truth": {"placed": placed, "personal": 0, "personal_visible": 0, "visible": placed, "basket": None},
+            }
+        )
+    path = tmp_path / "obs.jsonl"
+    bench_replay.write(path, rows)
+    return path
+
+
+def test_a_replay_compares_the_deciders_side_by_side_and_fits_the_camera(tmp_path: Path) -> None:
+    from validation_unit import bench
+    from validation_unit.fusion.camera import Calibration
+
+    record = _recorded(tmp_path)
+    both = bench.run(argparse.Namespace(replay=[record, record], config=None, details=True, decider="both"))
+    assert both["deciders"] == ["cascade", "model"]
+    for decider in ("cascade", "model"):
+        figures = both["replayed"][str(record)][decider]
+        verdicts = {r["category"]: r["fused"] for r in figures["details"]}
+        assert verdicts["honest"] == "PASS", (decider, figures["details"])
+        assert verdicts["unscanned"] == "RECHECK", (decider, figures["details"])
+    one = bench.run(argparse.Namespace(replay=[record], config=None, details=False, decider="model"))
+    assert one["decider"] == "model" and one["fused"]["false_alarm_rate"] == 0.0
+    out = tmp_path / "cal" / "camera.json"
+    fitted = bench.run(argparse.Namespace(replay=[record], config=None, details=False, fit_camera=out))
+    assert fitted["baskets"] == 2
+    calibration = Calibration.load(out)
+    assert calibration.baskets == 2 and calibration.source == "obs.jsonl"
+
+
+def test_fitting_the_camera_needs_recorded_pictures_and_truth(tmp_path: Path) -> None:
+    from backend.cli import CliError
+    from validation_unit import bench, bench_replay
+
+    path = tmp_path / "obs.jsonl"
+    bench_replay.write(path, [row("honest", "PASS")])  # no observation, no truth
+    with pytest.raises(CliError, match="no recorded decision with a picture and the truth"):
+        bench.run(argparse.Namespace(replay=[path], config=None, details=False, fit_camera=tmp_path / "c.json"))
+    assert not (tmp_path / "c.json").exists()
+
+
+def test_decider_both_needs_recorded_observations() -> None:
+    from backend.cli import CliError
+    from validation_unit import bench
+
+    with pytest.raises(CliError, match="use it with --replay"):
+        bench.run(argparse.Namespace(replay=None, config=None, details=False, decider="both"))

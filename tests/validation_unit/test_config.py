@@ -44,6 +44,9 @@ def test_defaults_and_a_full_file(tmp_path: Path) -> None:
         ("[timing]\npass_hold_s = 'long'\n", "timing.pass_hold_s: Input should be a valid number"),
         ("[policy]\nvision_weak = 0.9\nvision_strong = 0.5\n", "policy: vision_weak must not exceed vision_strong"),
         ("[policy\n", "not valid TOML"),
+        ("[policy]\ndecision = 'rules'\n", "policy.decision: Input should be 'cascade' or 'model'"),
+        ("[policy]\npass_probability = 0.3\n", "policy.pass_probability: Input should be greater than 0.5"),
+        ("[policy]\ncamera_calibration = '/nowhere/cal.json'\n", "no such camera calibration"),
     ],
 )
 def test_errors_name_the_key(text: str, message: str) -> None:
@@ -146,3 +149,19 @@ def test_the_runner_gives_each_camera_its_geometry() -> None:
     assert geometry["top"].homography == ((2.0, 0.0, 40.0), (0.0, 2.0, 30.0), (0.0, 0.0, 1.0))
     assert [g.anchor for g in geometry.values()] == ["centre", "bottom", "centre"]
     assert geometry["left"].homography is None
+
+
+def test_the_probability_model_is_chosen_in_the_policy(tmp_path: Path) -> None:
+    from validation_unit.fusion.camera import load_default
+
+    (tmp_path / "camera.json").write_text(load_default().to_json(), encoding="utf-8")
+    (tmp_path / "unit.toml").write_text(
+        '[policy]\ndecision = "model"\npass_probability = 0.95\ncamera_calibration = "camera.json"\n'
+    )
+    policy = load_config(tmp_path / "unit.toml").to_policy()
+    assert (policy.decision, policy.pass_probability) == ("model", 0.95)
+    assert policy.camera_calibration == str(tmp_path / "camera.json")  # relative to the config file
+    assert load_config(None).to_policy().decision == "cascade"
+    (tmp_path / "camera.json").write_text("{}")
+    with pytest.raises(ConfigError, match=r"unit.toml: policy.camera_calibration: .*not a camera calibration"):
+        load_config(tmp_path / "unit.toml")

@@ -72,7 +72,10 @@ class Calibration:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise CalibrationError(f"{path}: no such camera calibration (fit one with `bench calibrate`)") from None
+            raise CalibrationError(
+                f"{path}: no such camera calibration "
+                "(fit one with `basketcheck bench decision --replay OBS.jsonl --fit-camera FILE`)"
+            ) from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise CalibrationError(f"{path}: cannot read it ({exc})") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:

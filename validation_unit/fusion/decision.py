@@ -107,7 +107,14 @@ def posterior(
         if not line.variable:
             fixed[line.gtin14] = fixed.get(line.gtin14, 0) + line.quantity
             per_piece[line.gtin14] = line.weight_mean_g
-    hyps = hypotheses(scanned, fixed, catalog, policy.prior_not_as_scanned, with_weight=weight is not None)
+    hyps = hypotheses(
+        scanned,
+        fixed,
+        catalog,
+        policy.prior_not_as_scanned,
+        with_weight=weight is not None,
+        with_camera=cam is not None,
+    )
     base = {g: cam.product_term(g, scanned) for g in set(scanned) | set(cam.products)} if cam is not None else {}
     scores = []
     for h in hyps:
