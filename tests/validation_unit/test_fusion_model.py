@@ -158,8 +158,8 @@ def _rows(n: int, seen_share: float) -> list[dict]:
 
 
 def test_the_fit_recovers_the_detection_rate() -> None:
-    catalog = {table.COLA_CAN: Product(table.COLA_CAN, "cola", 345.0, 3.0)}
-    calibration = fit(_rows(40, 2 / 3), catalog, source="rows")
+    catalog = {table.COLA_CAN: Product(table.COLA_CAN, "cola", 345.0, 3.0), table.WATER: table.PRODUCTS[table.WATER]}
+    calibration = fit(_rows(40, 2 / 3), catalog, source="rows")  # water: never there, never seen
     assert calibration.baskets == 40 and calibration.source == "rows"
     assert calibration.product.detect[0][2] == pytest.approx(2 / 3, abs=0.01)  # ≤ 5 pieces, the ≥ 0.8 bin
     with pytest.raises(CalibrationError, match="no recorded decision"):
@@ -184,3 +184,26 @@ def test_a_calibration_file_round_trips_and_a_bad_one_is_named(tmp_path: Path) -
 def test_the_shipped_calibration_loads() -> None:
     shipped = load_default()
     assert shipped.baskets >= 100 and shipped.source
+
+
+def test_a_product_the_detector_often_imagines_counts_less_when_seen_unscanned(tmp_path: Path) -> None:
+    never = (table.WATER, table.MILK, table.BUTTER, table.CORN_FLAKES, table.SPAGHETTI)  # none of them there
+    catalog = {table.COLA_CAN: Product(table.COLA_CAN, "cola", 345.0, 3.0)} | {g: table.PRODUCTS[g] for g in never}
+    rows = _rows(40, 1.0)
+    ghost = {"gtin14": table.WATER, "label": "water", "confidence": 0.9, "box": [0, 0, 1, 1]}
+    for r in rows[::4]:  # water reported in every fourth basket, never there
+        r["observation"]["vision"]["objects"].append(ghost)
+    calibration = fit(rows, catalog)
+    assert calibration.false_factor[table.WATER] > 1.0
+    path = tmp_path / "c.json"
+    path.write_text(calibration.to_json(), encoding="utf-8")
+    assert Calibration.load(path).false_factor == calibration.false_factor
+    plain = dataclasses.replace(calibration, false_factor={})
+    seen = [SeenObject(table.WATER, "water", 0.9, (0, 0, 1, 1))]
+    content = {table.COLA_CAN: 3}
+    with_factor = camera_view(seen, 3, calibration, catalog).product_term(table.WATER, content)
+    without = camera_view(seen, 3, plain, catalog).product_term(table.WATER, content)
+    assert with_factor > without  # a ghost of a product often imagined is less surprising
+    path.write_text(calibration.to_json().replace('"false_factor": {', '"false_factor": {"x": 99.0, ', 1))
+    with pytest.raises(CalibrationError, match="damaged"):
+        Calibration.load(path)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from math import exp, lgamma, log
 from pathlib import Path
@@ -29,6 +29,8 @@ BINS = (0.5, 0.8)  # confidence bin edges: [0, 0.5), [0.5, 0.8), [0.8, 1]
 CROWDING = (5, 12, 20)  # scanned pieces: ≤ 5, 6–12, 13–20, more
 MIN_RATE = 1e-4  # a rate fitted as 0 (a perfect detector) is kept above 0: nothing is impossible
 MAX_DETECT = 0.98  # ... and a piece is never certain to be seen
+FACTOR_RANGE = (0.05, 50.0)  # a product's false detections: between 1/20 and 50 times the class rates
+SHRINK_PAIRS = 20  # a crowding class's false-detection rate is shrunk towards all classes' by this many baskets
 DEFAULT_PATH = Path(__file__).with_name("camera_calibration.json")
 
 
@@ -63,6 +65,9 @@ class Calibration:
     personal: Rates
     source: str = ""  # what it was fitted on (for the card)
     baskets: int = 0
+    # A detector hallucinates some products far more often than others: per GTIN-14, its false detections over
+    # the class rates' expectation (shrunk towards 1 by one pseudo-detection; absent: 1).
+    false_factor: Mapping[str, float] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps({"format": FORMAT, "bins": list(BINS), "crowding": list(CROWDING), **asdict(self)}, indent=1)
@@ -88,9 +93,17 @@ class Calibration:
                 personal=_rates(data["personal"]),
                 source=str(data.get("source", "")),
                 baskets=int(data.get("baskets", 0)),
+                false_factor=_factors(data.get("false_factor", {})),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise CalibrationError(f"{path}: damaged ({exc})") from None
+
+
+def _factors(data: Mapping[str, Any]) -> dict[str, float]:
+    out = {str(g): float(f) for g, f in data.items()}
+    if any(not FACTOR_RANGE[0] <= f <= FACTOR_RANGE[1] for f in out.values()):
+        raise ValueError(f"a false_factor outside {FACTOR_RANGE}")
+    return out
 
 
 def _triple(values: Sequence[float], low: float, high: float) -> Triple:
@@ -189,7 +202,8 @@ class CameraView:
         """log p(this product's detections | ``content`` on the tray, GTIN-14 → pieces)."""
         rates = self.calibration.product
         mates = self._mates(gtin14, content)
-        false = tuple(f + mates * k for f, k in zip(rates.false[self.crowd], rates.lookalike, strict=True))
+        factor = self.calibration.false_factor.get(gtin14, 1.0)
+        false = tuple(f * factor + mates * k for f, k in zip(rates.false[self.crowd], rates.lookalike, strict=True))
         observed = self.products.get(gtin14, (0, 0, 0))
         return log_likelihood(observed, content.get(gtin14, 0), rates.detect[self.crowd], false)
 
@@ -240,6 +254,9 @@ def fit(rows: Iterable[Mapping[str, Any]], catalog: Mapping[str, Product], sourc
     (what present products got beyond their expected false detections)."""
     product = [_Tally() for _ in range(len(CROWDING) + 1)]
     personal = [_Tally() for _ in range(len(CROWDING) + 1)]
+    # per product: its absent baskets per crowding class, and its false detections there (all bins)
+    absent_in: dict[str, list[int]] = {g: [0] * (len(CROWDING) + 1) for g in catalog}
+    false_seen: dict[str, int] = dict.fromkeys(catalog, 0)
     baskets = 0
     for row in rows:
         obs, truth = row.get("observation"), row.get("truth")
@@ -279,6 +296,8 @@ def fit(rows: Iterable[Mapping[str, Any]], catalog: Mapping[str, Product], sourc
             else:
                 t.absent_pairs += 1
                 t.absent_dets = _add(t.absent_dets, d)
+                absent_in[g][crowd] += 1
+                false_seen[g] += sum(d)
         n = int(truth.get("personal", 0))
         t = personal[crowd]
         if n:
@@ -292,7 +311,14 @@ def fit(rows: Iterable[Mapping[str, Any]], catalog: Mapping[str, Product], sourc
         raise CalibrationError(
             "no recorded decision with a picture and the truth (record with `bench decision --record`)"
         )
-    return Calibration(_rates_of(product, pooled_lookalike=True), _rates_of(personal), source, baskets)
+    rates = _rates_of(product, pooled_lookalike=True)
+    factors = {}
+    for g, per_class in absent_in.items():
+        expected = sum(n * sum(rates.false[c]) for c, n in enumerate(per_class))
+        factor = (false_seen[g] + 1.0) / (expected + 1.0)  # one pseudo-detection at the class rates
+        if abs(factor - 1.0) > 0.05:
+            factors[g] = round(min(max(factor, FACTOR_RANGE[0]), FACTOR_RANGE[1]), 3)
+    return Calibration(rates, _rates_of(personal), source, baskets, dict(sorted(factors.items())))
 
 
 def _rates_of(tallies: Sequence[_Tally], pooled_lookalike: bool = False) -> Rates:
@@ -309,12 +335,19 @@ def _rates_of(tallies: Sequence[_Tally], pooled_lookalike: bool = False) -> Rate
         total.mate_dets = _add(total.mate_dets, t.mate_dets)
         total.present_mates += t.present_mates
 
-    def false_of(t: _Tally) -> Triple:
-        src = t if t.absent_pairs >= 20 else total
-        pairs = max(src.absent_pairs, 1)
-        return (src.absent_dets[0] / pairs, src.absent_dets[1] / pairs, src.absent_dets[2] / pairs)
+    # False detections are rare, so a class's count is often 0 where the rate is not: every class's rate is shrunk
+    # towards the pooled one (as if it had SHRINK_PAIRS more baskets at the pooled rate), and the pooled one gets
+    # half a detection spread over the bins (a rate fitted from zero detections is never taken as 0).
+    pooled: Triple = (MIN_RATE, MIN_RATE, MIN_RATE)
+    if total.absent_pairs:
+        pooled = tuple((total.absent_dets[b] + 0.5 / 3) / (total.absent_pairs + 1) for b in range(3))  # type: ignore[assignment]
 
-    overall_false = false_of(total)
+    def false_of(t: _Tally) -> Triple:
+        n = t.absent_pairs + SHRINK_PAIRS
+        a, b, c = ((t.absent_dets[i] + SHRINK_PAIRS * pooled[i]) / n for i in range(3))
+        return (a, b, c)
+
+    overall_false = pooled
     lookalike = (0.0, 0.0, 0.0)
     if pooled_lookalike and total.mate_pieces:
         lookalike = tuple(  # type: ignore[assignment]
