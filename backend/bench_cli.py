@@ -23,6 +23,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "vision": ("vision.bench", "detector accuracy and latency"),
     "decision": ("validation_unit.bench", "verdict accuracy on simulated shoppers"),
     "cameras": ("validation_unit.bench_cameras", "the decision benchmark with a top and two side cameras"),
+    "deciders": (
+        "validation_unit.bench_deciders",
+        "the rule cascade and the probability model on identical observations",
+    ),
     "backend": ("backend.bench", "scan events/s the backend sustains at p99 ≤ 50 ms, open loop, vs a bare endpoint"),
     "scan": ("scanner_app.bench", "barcode decoding on generated photos"),
 }
@@ -186,6 +190,15 @@ TARGETS: tuple[tuple[str, str, tuple[str, ...], str, float], ...] = (
         ("model", "fused", "time_to_verdict_ms", "p95"),
         "<=",
         700,
+    ),
+    *(
+        (f"{what} (decision model, {suite})", "deciders", ("suites", suite, "model", "fused", *path), op, target)
+        for suite in ("shipped", "hard-101", "hard-202")
+        for what, path, op, target in (
+            ("honest baskets not passed", ("false_alarm_rate",), "<=", 0.005),
+            ("unscanned caught, in view", ("catch_rate_in_view", "unscanned"), ">=", 0.99),
+            ("switches caught, in view", ("catch_rate_in_view", "switch"), ">=", 0.95),
+        )
     ),
     ("detector mAP50 (held-out synthetic)", "vision", ("map50",), ">=", 0.95),
     ("detector cAcc", "vision", ("cacc",), ">=", 0.90),
