@@ -170,6 +170,7 @@ class Station:
         self._qr: str | None = None
         self._age_check: str | None = None  # the backend's word on this unit's staff age check (#19)
         self._shown: Any = None  # the last ScreenState sent to the screen
+        self._logged_phase: Any = None  # the machine's state last logged
         self._source_problem = ""
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -251,8 +252,18 @@ class Station:
             self._look_ahead()
             self._run(commands)
             self._show()
+            self._log_phase()
             if self.metrics is not None:
                 self.metrics.phase(str(self.machine.phase))
+
+    def _log_phase(self) -> None:
+        """Each change of phase, in the unit's log (what the machine did with a basket, for a staff member or a
+        developer reading it afterwards)."""
+        m = self.machine
+        now = (m.phase, m.attempt, m.verdict, m.committed_attempt)
+        if now != self._logged_phase:
+            self._logged_phase = now
+            log.info("phase %s, attempt %d, verdict %s, committed %s: %s", *now, m.notice or "-")
 
     # -- commands ------------------------------------------------------------------------------------------
 

@@ -257,7 +257,10 @@ def assert_restarted_unit_passes(
     assert verdict == "PASS", explain(second)
     assert outcome.expected.trip_id == shopper.trip_id
     station.clear()
-    assert_paid_once(shopper, store_backend.engine, total)
+    try:
+        assert_paid_once(shopper, store_backend.engine, total)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; {explain(second)}") from None
 
 
 def test_a_unit_restarted_mid_basket_validates_the_basket_still_on_the_tray(
